@@ -1,0 +1,31 @@
+# conjectura: `make run` and `make test` each create .venv from pinned versions on first use.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+SPEC   ?=
+
+.PHONY: run test lint bench lock clean
+
+$(STAMP): pyproject.toml requirements.lock
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11)"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -c requirements.lock -e ".[test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/conjectura run $(SPEC)
+
+test: $(STAMP)
+	$(BIN)/ruff check conjectura tests
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python tests/benchmarks/bench_screen.py
+	$(BIN)/python tests/benchmarks/bench_default_run.py
+
+lock: $(STAMP)
+	{ head -2 requirements.lock; $(BIN)/pip freeze --exclude-editable; } > requirements.lock.new && mv requirements.lock.new requirements.lock
+
+clean:
+	rm -rf $(VENV) data .prefect

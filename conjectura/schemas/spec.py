@@ -1,0 +1,211 @@
+"""The search spec: YAML in, a validated pydantic model out.
+
+A PCF spec names a range or a fixed value for every coefficient of a(n) and b(n)
+(ascending order: ``[c0, c1, c2]`` is c0 + c1·n + c2·n²), the walk depth, and the
+constants the identification stage may use. Everything is checked before any work
+starts; a problem raises :class:`SpecError` with one message that names it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+DEFAULT_MAX_SPACE = 20_000_000
+"""Largest number of PCFs a spec may describe unless the caller raises the cap."""
+
+CoefficientRange = Annotated[list[StrictInt], Field(description="[low, high], both included")]
+Coefficient = StrictInt | CoefficientRange
+
+
+class SpecError(ValueError):
+    """A spec that cannot be run. The message names the file and the problem."""
+
+
+class IdentifySettings(BaseModel):
+    """How the identification detector looks for and verifies closed forms."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mobius_bound: StrictInt = Field(8, ge=1, le=64, description="max |p0|,|p1|,|q0|,|q1|")
+    algebraic_degree: StrictInt = Field(4, ge=0, le=8, description="0 disables the test")
+    algebraic_bound: StrictInt = Field(12, ge=1, le=1000, description="max |coefficient|")
+    lookup_digits: float = Field(10.0, ge=6, le=15, description="screened digits to look up")
+    verify_digits: StrictInt = Field(50, ge=20, le=900, description="digits to say verified")
+    max_exact_depth: StrictInt = Field(32768, ge=64, le=1_000_000)
+
+
+class PcfSpec(BaseModel):
+    """A polynomial continued fraction search: a(0) + b(1)/(a(1) + b(2)/(a(2) + ...))."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    family: Literal["pcf"]
+    a: list[Coefficient] = Field(min_length=1, max_length=4, description="deg a <= 3")
+    b: list[Coefficient] = Field(min_length=1, max_length=7, description="deg b <= 6")
+    depth: StrictInt = Field(ge=16, le=1_000_000)
+    constants: list[str] = Field(min_length=1)
+    identify: IdentifySettings = IdentifySettings()
+    shard_size: StrictInt = Field(4096, ge=1, le=1_000_000)
+
+    @field_validator("a", "b")
+    @classmethod
+    def _ranges_are_pairs_low_to_high(cls, coefficients: list[Any]) -> list[Any]:
+        for index, item in enumerate(coefficients):
+            if isinstance(item, list):
+                if len(item) == 0:
+                    raise ValueError(f"coefficient {index}: empty range []")
+                if len(item) != 2:
+                    raise ValueError(
+                        f"coefficient {index}: a range is [low, high], got {len(item)} values"
+                    )
+                low, high = item
+                if low > high:
+                    raise ValueError(
+                        f"coefficient {index}: range [{low}, {high}] is empty (low > high)"
+                    )
+        return coefficients
+
+    @field_validator("constants")
+    @classmethod
+    def _constants_are_unique(cls, names: list[str]) -> list[str]:
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"listed more than once: {', '.join(duplicates)}")
+        return names
+
+    @model_validator(mode="after")
+    def _space_within_cap(self, info: ValidationInfo) -> PcfSpec:
+        cap = (info.context or {}).get("max_space", DEFAULT_MAX_SPACE)
+        if self.space_size > cap:
+            raise ValueError(
+                f"the space holds {self.space_size:,} PCFs, above the cap of {cap:,} "
+                "(raise it with --max-space)"
+            )
+        return self
+
+    # -- derived facts ---------------------------------------------------------
+
+    @property
+    def coefficient_ranges(self) -> list[tuple[int, int]]:
+        """(low, high) for every coefficient, a's first then b's; fixed values as (v, v)."""
+        return [_as_range(c) for c in [*self.a, *self.b]]
+
+    @property
+    def space_size(self) -> int:
+        return math.prod(high - low + 1 for low, high in self.coefficient_ranges)
+
+    @property
+    def space_hash(self) -> str:
+        """Hash of what determines the screened rows: family, coefficient space, depth."""
+        return _digest({"family": self.family, "a": self.a, "b": self.b, "depth": self.depth})
+
+    @property
+    def spec_hash(self) -> str:
+        """Hash of everything that determines the run's results (the name excluded)."""
+        return _digest(self.model_dump(exclude={"name", "shard_size"}))
+
+    @property
+    def label(self) -> str:
+        """Readable, unique partition value for this spec's space: ``name-<hash10>``."""
+        return f"{self.name}-{self.space_hash[:10]}"
+
+
+def _as_range(coefficient: Coefficient) -> tuple[int, int]:
+    if isinstance(coefficient, list):
+        return coefficient[0], coefficient[1]
+    return coefficient, coefficient
+
+
+def _digest(payload: Any) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# -- loading -------------------------------------------------------------------
+
+DEFAULT_SPEC_RESOURCE = "default_spec.yaml"
+
+
+def default_spec_text() -> str:
+    return resources.files(__package__).joinpath(DEFAULT_SPEC_RESOURCE).read_text()
+
+
+def parse_spec(text: str, *, source: str, max_space: int = DEFAULT_MAX_SPACE) -> PcfSpec:
+    """Validate YAML text as a spec; ``source`` names it in error messages."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise SpecError(f"{source}: not valid YAML: {_one_line(str(err))}") from None
+    if not isinstance(data, dict):
+        raise SpecError(f"{source}: a spec is a YAML mapping, got {type(data).__name__}")
+    family = data.get("family")
+    if family != "pcf":
+        raise SpecError(f"{source}: family: unknown family {family!r} (known: pcf)")
+    try:
+        return PcfSpec.model_validate(data, context={"max_space": max_space})
+    except ValidationError as err:
+        raise SpecError(f"{source}: {_describe(err)}") from None
+
+
+def load_spec(path: str | Path | None, *, max_space: int = DEFAULT_MAX_SPACE) -> PcfSpec:
+    """Read a spec file, or the embedded default spec when ``path`` is None."""
+    if path is None:
+        return parse_spec(default_spec_text(), source="default spec", max_space=max_space)
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise SpecError(f"{path}: spec file not found") from None
+    except OSError as err:
+        raise SpecError(f"{path}: cannot read spec: {err.strerror}") from None
+    return parse_spec(text, source=str(path), max_space=max_space)
+
+
+def _describe(err: ValidationError) -> str:
+    problems: dict[str, str] = {}
+    for item in err.errors():
+        location, in_union = _location(item["loc"])
+        if in_union:
+            # Both union branches (int, [low, high]) report the same bad input; say it once.
+            message = f"expected an integer or a [low, high] range of integers, got {item['input']!r}"
+        elif item["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif item["type"] in {"int_type", "int_parsing"}:
+            message = f"expected an integer, got {item['input']!r}"
+        else:
+            message = item["msg"].removeprefix("Value error, ")
+        problems.setdefault(location, message)
+    return "; ".join(f"{loc}: {msg}" if loc else msg for loc, msg in problems.items())
+
+
+def _location(loc: tuple[Any, ...]) -> tuple[str, bool]:
+    """Dotted path of an error, cut at a union branch name ("int", "list[int]")."""
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, str) and re.fullmatch(r"int|list\[.*\]", part):
+            return ".".join(parts), True
+        parts.append(str(part))
+    return ".".join(parts), False
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

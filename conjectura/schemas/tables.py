@@ -1,0 +1,165 @@
+"""The catalog's tables: the one place a column is defined.
+
+Each table is an Arrow schema (columns stored in the Parquet files) plus the hive
+partition columns that live in directory names. Every column carries its meaning in
+the field metadata, so documentation can be generated from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+SCHEMA_VERSION = 1
+"""Bumped whenever a column changes meaning or type; written into every Parquet file."""
+
+SCHEMA_VERSION_KEY = "conjectura.schema_version"
+TABLE_NAME_KEY = "conjectura.table"
+
+PCF_STATUSES = ("converged", "diverged", "oscillating", "zero_denominator", "indeterminate")
+"""Screening outcomes. ``indeterminate``: float64 lost too much precision to decide."""
+
+CONJECTURE_STATUSES = ("verified", "numerical")
+"""``verified``: exact convergents agree to at least the spec's verify_digits and PSLQ at
+higher precision confirms the relation. ``numerical``: the relation holds to every digit
+the exact convergents reach, but that is fewer than verify_digits (slow convergence)."""
+
+
+def _field(name: str, type_: pa.DataType, meaning: str, *, nullable: bool = False) -> pa.Field:
+    return pa.field(name, type_, nullable=nullable, metadata={"meaning": meaning})
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    schema: pa.Schema
+    partition_by: tuple[str, ...]
+    description: str
+
+    def __post_init__(self) -> None:
+        overlap = set(self.partition_by) & set(self.schema.names)
+        assert not overlap, f"{self.name}: partition columns also stored in files: {overlap}"
+
+    @property
+    def file_schema(self) -> pa.Schema:
+        """The schema written into each file, stamped with table name and version."""
+        return self.schema.with_metadata(
+            {SCHEMA_VERSION_KEY: str(SCHEMA_VERSION), TABLE_NAME_KEY: self.name}
+        )
+
+
+INT_LIST = pa.list_(pa.int64())
+
+PCF = Table(
+    name="pcf",
+    partition_by=("space",),
+    description="One row per screened PCF a(0) + b(1)/(a(1) + b(2)/(...)). "
+    "Partition `space`: the spec name and the hash of its space (name-hash10).",
+    schema=pa.schema(
+        [
+            _field("id", pa.int64(), "stable id from the family and the coefficients"),
+            _field("a_coeffs", INT_LIST, "a(n) as ascending coefficients, trailing zeros dropped"),
+            _field("b_coeffs", INT_LIST, "b(n) as ascending coefficients, trailing zeros dropped"),
+            _field("depth", pa.int32(), "number of terms walked by the screening kernel"),
+            _field("status", pa.string(), f"screening outcome: one of {', '.join(PCF_STATUSES)}"),
+            _field(
+                "limit",
+                pa.float64(),
+                "float64 estimate of the limit (null unless converged)",
+                nullable=True,
+            ),
+            _field(
+                "digits",
+                pa.float64(),
+                "significant decimal digits of `limit`, estimated from the walk and "
+                "capped by float64 precision lost on the way (null unless converged)",
+                nullable=True,
+            ),
+            _field("shard", pa.string(), "id of the shard that produced the row"),
+        ]
+    ),
+)
+
+CONJECTURES = Table(
+    name="conjectures",
+    partition_by=("kind",),
+    description="Formulas found by the detectors, verified with exact arithmetic. "
+    "Partition `kind`: pcf_limit, esma_cf, recurrence, ...",
+    schema=pa.schema(
+        [
+            _field("conjecture_id", pa.string(), "stable id from kind, subject, basis, relation"),
+            _field("detector", pa.string(), "stage that found it: mobius, algebraic, ..."),
+            _field("run_id", pa.string(), "run that first committed it"),
+            _field("created_at", pa.timestamp("us", tz="UTC"), "commit time"),
+            _field("subject", pa.string(), "what the conjecture is about, e.g. PCF(2n+1, n^2)"),
+            _field("pcf_id", pa.int64(), "the subject's id in the pcf table", nullable=True),
+            _field("space", pa.string(), "the subject's pcf partition", nullable=True),
+            _field("a_coeffs", INT_LIST, "a(n) ascending, PCF subjects only", nullable=True),
+            _field("b_coeffs", INT_LIST, "b(n) ascending, PCF subjects only", nullable=True),
+            _field(
+                "basis",
+                pa.list_(pa.string()),
+                "1, L (the subject's value), constant names, or products joined by *",
+            ),
+            _field("relation", INT_LIST, "integers r with sum(r[i] * basis[i]) = 0"),
+            _field("formula", pa.string(), "readable form, e.g. PCF(2n+1, n^2) = 4/pi"),
+            _field(
+                "digits",
+                pa.float64(),
+                "significant decimal digits to which the relation holds for the exact "
+                "convergent p_N/q_N at depth exact_depth (constants to 1000+ digits)",
+            ),
+            _field("status", pa.string(), f"one of {', '.join(CONJECTURE_STATUSES)}"),
+            _field("exact_depth", pa.int32(), "depth N of the exact convergent used"),
+            _field(
+                "pslq_confirmed",
+                pa.bool_(),
+                "PSLQ at verification precision found this same relation",
+            ),
+        ]
+    ),
+)
+
+CONSTANTS = Table(
+    name="constants",
+    partition_by=(),
+    description="The constant library, computed (never typed in) to at least 1000 digits.",
+    schema=pa.schema(
+        [
+            _field("name", pa.string(), "name used in specs and in conjecture bases"),
+            _field("expression", pa.string(), "what it is, in mathematical notation"),
+            _field("value", pa.string(), "decimal expansion, at least 1000 significant digits"),
+            _field("digits", pa.int32(), "significant digits in `value`"),
+            _field("source", pa.string(), "library and function that computed it"),
+        ]
+    ),
+)
+
+RUNS = Table(
+    name="runs",
+    partition_by=(),
+    description="One row per run, written when it starts and replaced when it ends.",
+    schema=pa.schema(
+        [
+            _field("run_id", pa.string(), "unique id of the run"),
+            _field("spec_name", pa.string(), "the spec's name"),
+            _field("spec_hash", pa.string(), "sha256 of the spec's content, name excluded"),
+            _field("space", pa.string(), "the pcf partition the run writes"),
+            _field("code_version", pa.string(), "conjectura version"),
+            _field("started_at", pa.timestamp("us", tz="UTC"), "start time"),
+            _field(
+                "finished_at", pa.timestamp("us", tz="UTC"), "end time, null while running",
+                nullable=True,
+            ),
+            _field("status", pa.string(), "running, completed or failed"),
+            _field("shards", pa.int64(), "shards planned"),
+            _field("pcfs", pa.int64(), "PCFs screened", nullable=True),
+            _field("converged", pa.int64(), "PCFs classified converged", nullable=True),
+            _field("conjectures", pa.int64(), "conjectures committed", nullable=True),
+            _field("verified", pa.int64(), "conjectures with status verified", nullable=True),
+        ]
+    ),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (PCF, CONJECTURES, CONSTANTS, RUNS)}
