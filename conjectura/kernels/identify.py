@@ -1,0 +1,261 @@
+"""Identification of a limit: find candidates cheaply, then prove digits exactly.
+
+Finding works at float precision: a sorted table of Möbius forms (p0 + p1·c)/(q0 + q1·c)
+answers a lookup by binary search (one side of a meet in the middle: the PCF side is the
+other), and an LLL reduction looks for an integer polynomial of low degree. Nothing is
+believed at that stage. Every candidate is then checked against exact convergents
+(python-flint) deep enough for the wanted digits, and confirmed by PSLQ at that higher
+precision; only then is it a conjecture, ``verified`` if the digits reach the threshold.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import mpmath
+import numpy as np
+from flint import fmpz_mat
+
+from conjectura.kernels.constants import value_of
+from conjectura.kernels.exact import exact_agreement, pslq_finds
+
+
+@dataclass(frozen=True)
+class MobiusTable:
+    """All (p0 + p1·c)/(q0 + q1·c) with |coefficients| <= bound, sorted by value.
+
+    Forms are primitive (gcd 1), non-degenerate (p0·q1 ≠ p1·q0, so not rational), and
+    each appears once (sign fixed by the denominator's first non-zero coefficient).
+    """
+
+    values: np.ndarray  # float64, ascending
+    constant_index: np.ndarray  # index into names
+    coefficients: np.ndarray  # (rows, 4): p0, p1, q0, q1
+    names: tuple[str, ...]
+
+    def candidates(self, limit: float, digits: float, most: int = 8) -> list[tuple[str, tuple]]:
+        """Forms within the limit's precision, simplest (smallest coefficients) first.
+
+        Over a quadratic irrational such as sqrt5 several forms share one value; the
+        simplest is the one worth reporting.
+        """
+        tolerance = abs(limit) * 10.0 ** (-digits + 0.5) + 1e-300
+        lo = np.searchsorted(self.values, limit - tolerance, side="left")
+        hi = np.searchsorted(self.values, limit + tolerance, side="right")
+        height = np.abs(self.coefficients[lo:hi]).max(axis=1) if hi > lo else []
+        ordered = sorted(
+            range(lo, hi), key=lambda r: (height[r - lo], abs(self.values[r] - limit))
+        )[:most]
+        return [
+            (self.names[self.constant_index[r]], tuple(int(v) for v in self.coefficients[r]))
+            for r in ordered
+        ]
+
+
+def mobius_table(constant_values: Mapping[str, float], bound: int) -> MobiusTable:
+    span = np.arange(-bound, bound + 1, dtype=np.int64)
+    p0, p1, q0, q1 = (g.ravel() for g in np.meshgrid(span, span, span, span, indexing="ij"))
+    keep = p0 * q1 != p1 * q0
+    keep &= (q1 > 0) | ((q1 == 0) & (q0 > 0))  # one sign per form
+    keep &= np.gcd(np.gcd(p0, p1), np.gcd(q0, q1)) == 1
+    p0, p1, q0, q1 = p0[keep], p1[keep], q0[keep], q1[keep]
+    names = tuple(constant_values)
+    values, index, forms = [], [], []
+    for i, name in enumerate(names):
+        c = constant_values[name]
+        denominator = q0 + q1 * c
+        finite = denominator != 0
+        values.append((p0[finite] + p1[finite] * c) / denominator[finite])
+        index.append(np.full(int(finite.sum()), i, dtype=np.int32))
+        forms.append(np.stack([p0[finite], p1[finite], q0[finite], q1[finite]], axis=1))
+    all_values = np.concatenate(values)
+    order = np.argsort(all_values, kind="stable")
+    return MobiusTable(
+        all_values[order], np.concatenate(index)[order], np.concatenate(forms)[order], names
+    )
+
+
+def integer_polynomial(x: float, digits: float, degree: int, bound: int) -> list[int] | None:
+    """Smallest integer polynomial (ascending coefficients, |c| <= bound, degree <= degree)
+    with a root at x to the given precision, found by LLL; None if there is none."""
+    usable = min(digits, 15.0) - 1.0
+    if degree < 1 or usable < 4:
+        return None
+    scale = 10 ** int(usable)
+    size = degree + 1
+    entries = []
+    for k in range(size):
+        row = [0] * (size + 1)
+        row[k] = 1
+        row[size] = round(scale * x**k)
+        entries.extend(row)
+    reduced = fmpz_mat(size, size + 1, entries).lll()
+    coefficients = [int(reduced[0, k]) for k in range(size)]
+    while coefficients and coefficients[-1] == 0:
+        coefficients.pop()
+    if len(coefficients) < 2 or max(abs(c) for c in coefficients) > bound:
+        return None
+    terms = [c * x**k for k, c in enumerate(coefficients)]
+    if abs(sum(terms)) > 10.0 ** (-(usable - 1)) * sum(abs(t) for t in terms):
+        return None
+    content = math.gcd(*coefficients)
+    sign = 1 if coefficients[-1] > 0 else -1
+    return [sign * c // content for c in coefficients]
+
+
+@dataclass(frozen=True)
+class Identification:
+    """A relation between a PCF's value L and constants, with the digits that prove it."""
+
+    detector: str
+    basis: tuple[str, ...]
+    relation: tuple[int, ...]
+    value_text: str  # right-hand side of "PCF(...) = value_text"
+    digits: float
+    exact_depth: int
+    pslq_confirmed: bool
+    verified: bool
+
+
+def identify_limit(
+    a: Sequence[int],
+    b: Sequence[int],
+    limit: float,
+    digits: float,
+    *,
+    table: MobiusTable,
+    expansions: Mapping[str, str],
+    algebraic_degree: int,
+    algebraic_bound: int,
+    verify_digits: int,
+    max_exact_depth: int,
+) -> Identification | None:
+    """The simplest verified description of PCF(a, b)'s limit, or None.
+
+    Rational limits are not conjectures and give None. Möbius forms are tried first
+    (nearest first), then an algebraic number of degree >= 2.
+    """
+    polynomial = integer_polynomial(limit, digits, algebraic_degree, algebraic_bound)
+    with mpmath.workdps(2 * verify_digits + 20):
+        if polynomial is not None and len(polynomial) == 2 and _holds_exactly(
+            a, b, polynomial, verify_digits, max_exact_depth
+        ):
+            return None  # a rational limit
+        for name, form in table.candidates(limit, digits):
+            found = _check_mobius(a, b, name, form, expansions, verify_digits, max_exact_depth)
+            if found is not None:
+                return found
+        if polynomial is not None and len(polynomial) > 2:
+            return _check_algebraic(a, b, limit, polynomial, verify_digits, max_exact_depth)
+    return None
+
+
+def _check_mobius(a, b, name, form, expansions, verify_digits, max_exact_depth):
+    p0, p1, q0, q1 = form
+    c = value_of(name, expansions)
+    target = (p0 + p1 * c) / (q0 + q1 * c)
+    agreement = exact_agreement(
+        a, b, target, want_digits=verify_digits, max_depth=max_exact_depth
+    )
+    if agreement is None or agreement.digits < 8:
+        return None
+    relation = (p0, p1, -q0, -q1)  # p0 + p1·c − q0·L − q1·L·c = 0
+    L = agreement.value
+    confirmed = _pslq_confirms([1, c, L, L * c], relation, agreement.digits)
+    return Identification(
+        detector="mobius",
+        basis=("1", name, "L", f"L*{name}"),
+        relation=relation,
+        value_text=mobius_text(form, name),
+        digits=agreement.digits,
+        exact_depth=agreement.depth,
+        pslq_confirmed=confirmed,
+        verified=confirmed and agreement.digits >= verify_digits,
+    )
+
+
+def _check_algebraic(a, b, limit, polynomial, verify_digits, max_exact_depth):
+    roots = mpmath.polyroots(list(reversed(polynomial)), maxsteps=200, extraprec=200)
+    real_roots = [mpmath.re(r) for r in roots if abs(mpmath.im(r)) < mpmath.mpf(10) ** -30]
+    if not real_roots:
+        return None
+    target = min(real_roots, key=lambda r: abs(r - limit))
+    agreement = exact_agreement(
+        a, b, target, want_digits=verify_digits, max_depth=max_exact_depth
+    )
+    if agreement is None or agreement.digits < 8:
+        return None
+    L = agreement.value
+    confirmed = _pslq_confirms([L**k for k in range(len(polynomial))], polynomial, agreement.digits)
+    return Identification(
+        detector="algebraic",
+        basis=tuple(["1", "L", *("*".join(["L"] * k) for k in range(2, len(polynomial)))]),
+        relation=tuple(polynomial),
+        value_text=f"root of {polynomial_in_x(polynomial)} near {mpmath.nstr(target, 12)}",
+        digits=agreement.digits,
+        exact_depth=agreement.depth,
+        pslq_confirmed=confirmed,
+        verified=confirmed and agreement.digits >= verify_digits,
+    )
+
+
+def _holds_exactly(a, b, polynomial, verify_digits, max_exact_depth) -> bool:
+    c0, c1 = polynomial
+    agreement = exact_agreement(
+        a, b, mpmath.mpf(-c0) / c1, want_digits=verify_digits, max_depth=max_exact_depth
+    )
+    return agreement is not None and agreement.digits >= verify_digits
+
+
+def _pslq_confirms(values, relation, digits: float) -> bool:
+    """PSLQ at the precision the exact convergent supports (well above the lookup's)."""
+    precision = int(min(digits, mpmath.mp.dps)) - 2
+    if precision < 15:
+        return False
+    with mpmath.workdps(precision):
+        return pslq_finds(values, relation, max_coeff=10**4, involving=_l_terms(values))
+
+
+def _l_terms(values) -> list[int]:
+    """Positions of the basis that contain L: all but the first (1) and, for Möbius, c."""
+    return [2, 3] if len(values) == 4 and values[0] == 1 else list(range(1, len(values)))
+
+
+def mobius_text(form: tuple[int, int, int, int], name: str) -> str:
+    """(p0 + p1·c)/(q0 + q1·c) as readable text: ``4/pi``, ``(1 + sqrt5)/2``."""
+    p0, p1, q0, q1 = form
+    numerator, denominator = _linear(p0, p1, name), _linear(q0, q1, name)
+    if denominator == "1":
+        return numerator
+    if denominator == "-1":
+        return _linear(-p0, -p1, name)
+    wrap = lambda s: f"({s})" if (" " in s or s.startswith("-")) else s  # noqa: E731
+    return f"{wrap(numerator)}/{wrap(denominator)}"
+
+
+def _linear(c0: int, c1: int, name: str) -> str:
+    parts = []
+    if c1:
+        magnitude = "" if abs(c1) == 1 else f"{abs(c1)}*"
+        parts.append(("-" if c1 < 0 else "") + magnitude + name)
+    if c0 or not parts:
+        if parts:
+            parts.append(f"{'-' if c0 < 0 else '+'} {abs(c0)}")
+        else:
+            parts.append(str(c0))
+    return " ".join(parts)
+
+
+def polynomial_in_x(coefficients: Sequence[int]) -> str:
+    terms = []
+    for k in range(len(coefficients) - 1, -1, -1):
+        c = coefficients[k]
+        if c == 0:
+            continue
+        monomial = "" if k == 0 else ("x" if k == 1 else f"x^{k}")
+        magnitude = str(abs(c)) if (abs(c) != 1 or k == 0) else ""
+        sign = "-" if c < 0 else "+"
+        terms.append(f"{sign} {magnitude}{monomial}" if terms else f"{'-' if c < 0 else ''}{magnitude}{monomial}")
+    return " ".join(terms) + " = 0"
