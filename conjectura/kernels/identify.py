@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import mpmath
 import numpy as np
-from flint import fmpz_mat
+import flint
+from flint import fmpz_mat, fmpz_poly
 
 from conjectura.kernels.constants import value_of
 from conjectura.kernels.exact import exact_agreement, pslq_finds
@@ -177,8 +178,7 @@ def _check_mobius(a, b, name, form, expansions, verify_digits, max_exact_depth):
 
 
 def _check_algebraic(a, b, limit, polynomial, verify_digits, max_exact_depth):
-    roots = mpmath.polyroots(list(reversed(polynomial)), maxsteps=200, extraprec=200)
-    real_roots = [mpmath.re(r) for r in roots if abs(mpmath.im(r)) < mpmath.mpf(10) ** -30]
+    real_roots = _real_roots(polynomial)
     if not real_roots:
         return None
     target = min(real_roots, key=lambda r: abs(r - limit))
@@ -199,6 +199,22 @@ def _check_algebraic(a, b, limit, polynomial, verify_digits, max_exact_depth):
         pslq_confirmed=confirmed,
         verified=confirmed and agreement.digits >= verify_digits,
     )
+
+
+def _real_roots(polynomial: Sequence[int]) -> list[mpmath.mpf]:
+    """Real roots at the current mpmath precision, isolated rigorously by FLINT."""
+    digits = mpmath.mp.dps + 10
+    saved = flint.ctx.dps
+    flint.ctx.dps = digits
+    try:
+        roots = fmpz_poly(list(polynomial)).complex_roots()
+        return [
+            mpmath.mpf(root.real.mid().str(digits, radius=False))
+            for root, _multiplicity in roots
+            if root.imag.contains(0)
+        ]
+    finally:
+        flint.ctx.dps = saved
 
 
 def _holds_exactly(a, b, polynomial, verify_digits, max_exact_depth) -> bool:
@@ -231,8 +247,11 @@ def mobius_text(form: tuple[int, int, int, int], name: str) -> str:
         return numerator
     if denominator == "-1":
         return _linear(-p0, -p1, name)
-    wrap = lambda s: f"({s})" if (" " in s or s.startswith("-")) else s  # noqa: E731
-    return f"{wrap(numerator)}/{wrap(denominator)}"
+    if " " in numerator:
+        numerator = f"({numerator})"
+    if " " in denominator or denominator.startswith("-"):
+        denominator = f"({denominator})"
+    return f"{numerator}/{denominator}"
 
 
 def _linear(c0: int, c1: int, name: str) -> str:

@@ -1,0 +1,165 @@
+"""The pipeline's stages as plain functions: kernels in, catalog files out.
+
+Each stage takes a spec, a shard and a catalog root, commits its rows and returns a
+small manifest (a dict of counts and paths, never a DataFrame). Prefect tasks wrap them
+in :mod:`conjectura.flows.pipeline`; they run just as well from ``client.map`` on any
+Dask cluster or from a notebook.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+import mpmath
+import numpy as np
+import polars as pl
+
+from conjectura.catalog.store import Catalog
+from conjectura.flows.plan import Shard
+from conjectura.kernels import constants as library
+from conjectura.kernels.identify import MobiusTable, identify_limit, mobius_table
+from conjectura.kernels.screen import CONVERGED, STATUS_NAMES, screen_pcfs
+from conjectura.kernels.space import coefficients_at, pcf_id, pcf_text, trimmed
+from conjectura.schemas.spec import PcfSpec
+from conjectura.schemas.tables import CONJECTURES, CONSTANTS, PCF
+
+Manifest = dict[str, Any]
+
+
+def ensure_constants(spec: PcfSpec, catalog: Catalog) -> list[str]:
+    """Compute and commit every library constant the spec needs that the catalog lacks."""
+    needed = sorted({f for name in spec.constants for f in library.factors(name)})
+    present = set(catalog.constant_expansions())
+    added = []
+    for name in needed:
+        if name in present:
+            continue
+        definition = library.LIBRARY[name]
+        catalog.commit(
+            CONSTANTS,
+            {
+                "name": [name],
+                "expression": [definition.expression],
+                "value": [library.decimal_expansion(name)],
+                "digits": [library.LIBRARY_DIGITS],
+                "source": [definition.source],
+            },
+            partition={},
+            key=name,
+        )
+        added.append(name)
+    return added
+
+
+def screen_shard(spec: PcfSpec, shard: Shard, catalog_root: str) -> Manifest:
+    """Enumerate the shard, walk it with the float64 kernel, commit its ``pcf`` rows."""
+    rows = coefficients_at(spec.coefficient_ranges, shard.start, shard.stop)
+    a_rows, b_rows = rows[:, : len(spec.a)], rows[:, len(spec.a) :]
+    status, limit, digits = screen_pcfs(a_rows, b_rows, spec.depth)
+    a_lists = [trimmed(r) for r in a_rows.tolist()]
+    b_lists = [trimmed(r) for r in b_rows.tolist()]
+    converged = status == CONVERGED
+    path = Catalog(catalog_root).commit(
+        PCF,
+        {
+            "id": [pcf_id(a, b) for a, b in zip(a_lists, b_lists, strict=True)],
+            "a_coeffs": a_lists,
+            "b_coeffs": b_lists,
+            "depth": [spec.depth] * len(a_lists),
+            "status": [STATUS_NAMES[s] for s in status.tolist()],
+            "limit": np.where(converged, limit, np.nan).tolist(),
+            "digits": np.where(converged, digits, np.nan).tolist(),
+            "shard": [shard.shard_id] * len(a_lists),
+        },
+        partition={"space": spec.label},
+        key=shard.shard_id,
+    )
+    return {
+        "shard": shard.shard_id,
+        "pcfs": len(a_lists),
+        "converged": int(converged.sum()),
+        "path": str(path),
+    }
+
+
+def identify_shard(spec: PcfSpec, shard: Shard, catalog_root: str, run_id: str) -> Manifest:
+    """Identify the converged limits of one committed shard; commit its conjectures."""
+    catalog = Catalog(catalog_root)
+    settings = spec.identify
+    screened = catalog.read_file(catalog.file_path(PCF, {"space": spec.label}, shard.shard_id))
+    candidates = screened.filter(
+        (pl.col("status") == "converged") & (pl.col("digits") >= settings.lookup_digits)
+    )
+    expansions = catalog.constant_expansions()
+    table = _mobius_table(tuple(spec.constants), settings.mobius_bound, _frozen(expansions))
+    found: list[dict[str, Any]] = []
+    for row in candidates.iter_rows(named=True):
+        identification = identify_limit(
+            row["a_coeffs"],
+            row["b_coeffs"],
+            row["limit"],
+            row["digits"],
+            table=table,
+            expansions=expansions,
+            algebraic_degree=settings.algebraic_degree,
+            algebraic_bound=settings.algebraic_bound,
+            verify_digits=settings.verify_digits,
+            max_exact_depth=settings.max_exact_depth,
+        )
+        if identification is not None:
+            found.append(_conjecture_row(spec, row, identification, run_id))
+    columns = {name: [r[name] for r in found] for name in CONJECTURES.schema.names}
+    path = catalog.commit(
+        CONJECTURES,
+        columns,
+        partition={"kind": "pcf_limit"},
+        key=f"{spec.label}-{shard.shard_id}-{spec.spec_hash[:8]}",
+    )
+    return {
+        "shard": shard.shard_id,
+        "looked_up": candidates.height,
+        "conjectures": len(found),
+        "verified": sum(r["status"] == "verified" for r in found),
+        "path": str(path),
+    }
+
+
+def _conjecture_row(spec: PcfSpec, row: dict[str, Any], found, run_id: str) -> dict[str, Any]:
+    subject = pcf_text(row["a_coeffs"], row["b_coeffs"])
+    key = f"pcf_limit|{subject}|{','.join(found.basis)}|{','.join(map(str, found.relation))}"
+    return {
+        "conjecture_id": hashlib.sha256(key.encode()).hexdigest()[:16],
+        "detector": found.detector,
+        "run_id": run_id,
+        "created_at": datetime.now(UTC),
+        "subject": subject,
+        "pcf_id": row["id"],
+        "space": spec.label,
+        "a_coeffs": row["a_coeffs"],
+        "b_coeffs": row["b_coeffs"],
+        "basis": list(found.basis),
+        "relation": list(found.relation),
+        "formula": f"{subject} = {found.value_text}",
+        "digits": round(found.digits, 2),
+        "status": "verified" if found.verified else "numerical",
+        "exact_depth": found.exact_depth,
+        "pslq_confirmed": found.pslq_confirmed,
+    }
+
+
+def _frozen(expansions: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(expansions.items()))
+
+
+@functools.lru_cache(maxsize=4)
+def _mobius_table(
+    names: tuple[str, ...], bound: int, expansions: tuple[tuple[str, str], ...]
+) -> MobiusTable:
+    """Built once per worker process and reused by every shard it identifies."""
+    values = dict(expansions)
+    with mpmath.workdps(30):
+        floats = {name: float(library.value_of(name, values)) for name in names}
+    return mobius_table(floats, bound)
