@@ -10,13 +10,12 @@ precision; only then is it a conjecture, ``verified`` if the digits reach the th
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import flint
 import mpmath
 import numpy as np
-import flint
 from flint import fmpz_mat, fmpz_poly
 
 from conjectura.kernels.constants import value_of
@@ -101,9 +100,22 @@ def integer_polynomial(x: float, digits: float, degree: int, bound: int) -> list
     terms = [c * x**k for k, c in enumerate(coefficients)]
     if abs(sum(terms)) > 10.0 ** (-(usable - 1)) * sum(abs(t) for t in terms):
         return None
-    content = math.gcd(*coefficients)
-    sign = 1 if coefficients[-1] > 0 else -1
-    return [sign * c // content for c in coefficients]
+    return _factor_vanishing_at(coefficients, x)
+
+
+def _factor_vanishing_at(coefficients: list[int], x: float) -> list[int]:
+    """The irreducible factor (primitive, positive leading coefficient) nearest to a root
+    at x: LLL may return a multiple of the minimal polynomial, such as x·(x² − 3x − 3)."""
+    _content, factors = fmpz_poly(coefficients).factor()
+
+    def distance(factor: fmpz_poly) -> float:
+        roots = factor.complex_roots()
+        return min(abs(complex(float(r.real.mid()), float(r.imag.mid())) - x) for r, _ in roots)
+
+    best = min((f for f, _ in factors), key=distance) if factors else fmpz_poly(coefficients)
+    result = [int(c) for c in best.coeffs()]
+    sign = 1 if result[-1] > 0 else -1
+    return [sign * c for c in result]
 
 
 @dataclass(frozen=True)
@@ -277,4 +289,4 @@ def polynomial_in_x(coefficients: Sequence[int]) -> str:
         magnitude = str(abs(c)) if (abs(c) != 1 or k == 0) else ""
         sign = "-" if c < 0 else "+"
         terms.append(f"{sign} {magnitude}{monomial}" if terms else f"{'-' if c < 0 else ''}{magnitude}{monomial}")
-    return " ".join(terms) + " = 0"
+    return " ".join(terms)

@@ -90,7 +90,7 @@ def screen_pcfs(
 
 
 @njit(cache=True, fastmath={"contract"}, error_model="numpy")
-def _screen_block(a_t, b_t, lo, hi, depth, half, status, limit, digits):  # noqa: PLR0913
+def _screen_block(a_t, b_t, lo, hi, depth, half, status, limit, digits):
     size = hi - lo
     # One fused, branch-free loop per step (it vectorises); degrees above the widths
     # below are rejected by the spec, lower degrees are zero-padded.

@@ -1,0 +1,124 @@
+"""The ``conjectura`` command line. Exit codes: 0 done, 1 failure, 2 bad input."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from conjectura.catalog.store import Catalog
+from conjectura.kernels import constants as library
+from conjectura.schemas.spec import DEFAULT_MAX_SPACE, PcfSpec, SpecError, load_spec
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class BadInput(Exception):
+    """Input the user can fix; reported in one line with exit code 2."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except (BadInput, SpecError) as err:
+        Console(stderr=True).print(f"[bold red]conjectura: error:[/] {err}", highlight=False)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="conjectura", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run a search (the embedded default spec if none)")
+    run.add_argument("spec", nargs="?", type=Path, help="search spec (YAML)")
+    run.add_argument("--catalog", type=Path, help="catalog root (default: $CONJECTURA_CATALOG "
+                     "or ./data/catalog)")
+    run.add_argument("--address", help="existing Dask scheduler, tcp://HOST:PORT")
+    run.add_argument("--workers", type=int, help="LocalCluster worker processes (default: cores)")
+    run.add_argument("--max-space", type=int, default=DEFAULT_MAX_SPACE,
+                     help=f"refuse specs with more PCFs than this (default {DEFAULT_MAX_SPACE:,})")
+    run.add_argument("--no-progress", action="store_true", help="no progress bars")
+    run.set_defaults(handler=_run)
+    return parser
+
+
+def validated_spec(path: Path | None, max_space: int) -> PcfSpec:
+    """Load a spec and check what the model alone cannot: its constants exist."""
+    spec = load_spec(path, max_space=max_space)
+    for name in spec.constants:
+        try:
+            library.factors(name)
+        except KeyError as err:
+            raise BadInput(f"{path or 'default spec'}: constants: {err.args[0]}") from None
+    return spec
+
+
+def _run(args: argparse.Namespace) -> int:
+    spec = validated_spec(args.spec, args.max_space)
+    if args.workers is not None and args.workers < 1:
+        raise BadInput("--workers must be at least 1")
+    catalog = Catalog.locate(args.catalog)
+    console = Console()
+    console.print(
+        f"spec [bold]{spec.name}[/]: {spec.space_size:,} PCFs, depth {spec.depth}, "
+        f"constants {', '.join(spec.constants)} -> catalog {catalog.root}",
+        highlight=False,
+    )
+
+    from conjectura.flows.prefect_server import api_server
+
+    with api_server(Path(".prefect")):
+        # Prefect reads its settings when first imported: only now is the API URL set.
+        from conjectura.flows.pipeline import dask_task_runner, new_run_id, pcf_search
+
+        run_id = new_run_id()
+        runner = dask_task_runner(args.address, args.workers)
+        summary = pcf_search.with_options(task_runner=runner)(
+            spec=spec, catalog_root=str(catalog.root), run_id=run_id,
+            show_progress=not args.no_progress,
+        )
+    console.print(
+        f"run {run_id}: {summary['pcfs']:,} PCFs screened, {summary['converged']:,} converged, "
+        f"{summary['conjectures']:,} conjectures ({summary['verified']:,} verified)",
+        highlight=False,
+    )
+    print_conjectures(console, catalog, spec)
+    return EXIT_OK
+
+
+def print_conjectures(console: Console, catalog: Catalog, spec: PcfSpec) -> None:
+    """The spec's conjectures, verified first, simplest PCFs first."""
+    import polars as pl
+
+    frame = (
+        catalog.scan("conjectures")
+        .filter(pl.col("space") == spec.label)
+        .with_columns(
+            height=pl.col("a_coeffs").list.eval(pl.element().abs()).list.sum()
+            + pl.col("b_coeffs").list.eval(pl.element().abs()).list.sum()
+        )
+        .sort(["status", "height", "subject"], descending=[True, False, False])
+        .collect()
+    )
+    table = RichTable(title=f"conjectures of {spec.name} ({frame.height})", title_justify="left")
+    table.add_column("formula", overflow="fold")
+    table.add_column("digits", justify="right")
+    table.add_column("depth", justify="right")
+    table.add_column("status")
+    table.add_column("detector")
+    for row in frame.iter_rows(named=True):
+        style = "green" if row["status"] == "verified" else "yellow"
+        table.add_row(row["formula"], f"{row['digits']:.1f}", str(row["exact_depth"]),
+                      f"[{style}]{row['status']}[/]", row["detector"])
+    console.print(table)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
