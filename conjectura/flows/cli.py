@@ -38,12 +38,17 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run a search (the embedded default spec if none)")
     run.add_argument("spec", nargs="?", type=Path, help="search spec (YAML)")
-    run.add_argument("--catalog", type=Path, help="catalog root (default: $CONJECTURA_CATALOG "
-                     "or ./data/catalog)")
+    run.add_argument(
+        "--catalog", type=Path, help="catalog root (default: $CONJECTURA_CATALOG or ./data/catalog)"
+    )
     run.add_argument("--address", help="existing Dask scheduler, tcp://HOST:PORT")
     run.add_argument("--workers", type=int, help="LocalCluster worker processes (default: cores)")
-    run.add_argument("--max-space", type=int, default=DEFAULT_MAX_SPACE,
-                     help=f"refuse specs with more PCFs than this (default {DEFAULT_MAX_SPACE:,})")
+    run.add_argument(
+        "--max-space",
+        type=int,
+        default=DEFAULT_MAX_SPACE,
+        help=f"refuse specs with more PCFs than this (default {DEFAULT_MAX_SPACE:,})",
+    )
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
     run.set_defaults(handler=_run)
     return parser
@@ -81,7 +86,9 @@ def _run(args: argparse.Namespace) -> int:
         run_id = new_run_id()
         runner = dask_task_runner(args.address, args.workers)
         summary = pcf_search.with_options(task_runner=runner)(
-            spec=spec, catalog_root=str(catalog.root), run_id=run_id,
+            spec=spec,
+            catalog_root=str(catalog.root),
+            run_id=run_id,
             show_progress=not args.no_progress,
         )
     console.print(
@@ -115,8 +122,13 @@ def print_conjectures(console: Console, catalog: Catalog, spec: PcfSpec) -> None
     table.add_column("detector")
     for row in frame.iter_rows(named=True):
         style = "green" if row["status"] == "verified" else "yellow"
-        table.add_row(row["formula"], f"{row['digits']:.1f}", str(row["exact_depth"]),
-                      f"[{style}]{row['status']}[/]", row["detector"])
+        table.add_row(
+            row["formula"],
+            f"{row['digits']:.1f}",
+            str(row["exact_depth"]),
+            f"[{style}]{row['status']}[/]",
+            row["detector"],
+        )
     console.print(table)
 
 

@@ -96,14 +96,16 @@ def _collect(
                 screen_results.append(result)
                 pcfs = sum(m["pcfs"] for m in screen_results)
                 converged = sum(m["converged"] for m in screen_results)
-                progress.update(screen_bar, advance=1,
-                                detail=f"{pcfs:,} PCFs, {converged:,} converged")
+                progress.update(
+                    screen_bar, advance=1, detail=f"{pcfs:,} PCFs, {converged:,} converged"
+                )
             else:
                 identify_results.append(result)
                 found = sum(m["conjectures"] for m in identify_results)
                 verified = sum(m["verified"] for m in identify_results)
-                progress.update(identify_bar, advance=1,
-                                detail=f"{found:,} conjectures, {verified:,} verified")
+                progress.update(
+                    identify_bar, advance=1, detail=f"{found:,} conjectures, {verified:,} verified"
+                )
     return screen_results, identify_results
 
 

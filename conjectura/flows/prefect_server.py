@@ -71,8 +71,18 @@ def api_server(home: Path) -> Iterator[str]:
     home.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as sink:
         server = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-             "--port", str(port), "--no-services"],
+            [
+                sys.executable,
+                "-m",
+                "prefect",
+                "server",
+                "start",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-services",
+            ],
             stdout=sink,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: stopped as a whole below
@@ -84,8 +94,9 @@ def api_server(home: Path) -> Iterator[str]:
             if server.poll() is not None:
                 raise PrefectServerError(f"Prefect server exited at start; see {log}")
             if time.monotonic() > deadline:
-                raise PrefectServerError(f"Prefect server not healthy after "
-                                         f"{STARTUP_TIMEOUT_S:.0f}s; see {log}")
+                raise PrefectServerError(
+                    f"Prefect server not healthy after {STARTUP_TIMEOUT_S:.0f}s; see {log}"
+                )
             time.sleep(0.25)
         os.environ["PREFECT_API_URL"] = url
         yield url

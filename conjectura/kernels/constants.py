@@ -27,16 +27,22 @@ LIBRARY: dict[str, ConstantDefinition] = {
         ConstantDefinition("e", "e = exp(1)", lambda: +mpmath.e, "mpmath.e"),
         ConstantDefinition("zeta3", "ζ(3)", lambda: mpmath.zeta(3), "mpmath.zeta(3)"),
         ConstantDefinition("zeta5", "ζ(5)", lambda: mpmath.zeta(5), "mpmath.zeta(5)"),
-        ConstantDefinition("catalan", "G = Σ (-1)^k/(2k+1)^2", lambda: +mpmath.catalan,
-                           "mpmath.catalan"),
+        ConstantDefinition(
+            "catalan", "G = Σ (-1)^k/(2k+1)^2", lambda: +mpmath.catalan, "mpmath.catalan"
+        ),
         ConstantDefinition("log2", "ln 2", lambda: +mpmath.ln2, "mpmath.ln2"),
         ConstantDefinition("sqrt2", "√2", lambda: mpmath.sqrt(2), "mpmath.sqrt(2)"),
         ConstantDefinition("sqrt3", "√3", lambda: mpmath.sqrt(3), "mpmath.sqrt(3)"),
         ConstantDefinition("sqrt5", "√5", lambda: mpmath.sqrt(5), "mpmath.sqrt(5)"),
-        ConstantDefinition("euler_gamma", "γ (Euler–Mascheroni)", lambda: +mpmath.euler,
-                           "mpmath.euler"),
-        ConstantDefinition("gompertz", "δ = e·E1(1) (Gompertz)",
-                           lambda: mpmath.e * mpmath.e1(1), "mpmath.e * mpmath.e1(1)"),
+        ConstantDefinition(
+            "euler_gamma", "γ (Euler–Mascheroni)", lambda: +mpmath.euler, "mpmath.euler"
+        ),
+        ConstantDefinition(
+            "gompertz",
+            "δ = e·E1(1) (Gompertz)",
+            lambda: mpmath.e * mpmath.e1(1),
+            "mpmath.e * mpmath.e1(1)",
+        ),
     )
 }
 

@@ -66,7 +66,9 @@ class ConvergentWalk:
         self._product = segment_product(self._a, self._b, self._depth + 1, depth) * self._product
         self._depth = depth
         a0 = self._a[0]
-        return Convergent(depth, self._product[0, 0] * a0 + self._product[0, 1], self._product[0, 0])
+        return Convergent(
+            depth, self._product[0, 0] * a0 + self._product[0, 1], self._product[0, 0]
+        )
 
 
 def agreement_digits(x: mpmath.mpf, target: mpmath.mpf) -> float:

@@ -152,8 +152,10 @@ def identify_limit(
     """
     polynomial = integer_polynomial(limit, digits, algebraic_degree, algebraic_bound)
     with mpmath.workdps(2 * verify_digits + 20):
-        if polynomial is not None and len(polynomial) == 2 and _holds_exactly(
-            a, b, polynomial, verify_digits, max_exact_depth
+        if (
+            polynomial is not None
+            and len(polynomial) == 2
+            and _holds_exactly(a, b, polynomial, verify_digits, max_exact_depth)
         ):
             return None  # a rational limit
         for name, form in table.candidates(limit, digits):
@@ -169,9 +171,7 @@ def _check_mobius(a, b, name, form, expansions, verify_digits, max_exact_depth):
     p0, p1, q0, q1 = form
     c = value_of(name, expansions)
     target = (p0 + p1 * c) / (q0 + q1 * c)
-    agreement = exact_agreement(
-        a, b, target, want_digits=verify_digits, max_depth=max_exact_depth
-    )
+    agreement = exact_agreement(a, b, target, want_digits=verify_digits, max_depth=max_exact_depth)
     if agreement is None or agreement.digits < 8:
         return None
     relation = (p0, p1, -q0, -q1)  # p0 + p1·c − q0·L − q1·L·c = 0
@@ -194,9 +194,7 @@ def _check_algebraic(a, b, limit, polynomial, verify_digits, max_exact_depth):
     if not real_roots:
         return None
     target = min(real_roots, key=lambda r: abs(r - limit))
-    agreement = exact_agreement(
-        a, b, target, want_digits=verify_digits, max_depth=max_exact_depth
-    )
+    agreement = exact_agreement(a, b, target, want_digits=verify_digits, max_depth=max_exact_depth)
     if agreement is None or agreement.digits < 8:
         return None
     L = agreement.value
@@ -288,5 +286,9 @@ def polynomial_in_x(coefficients: Sequence[int]) -> str:
         monomial = "" if k == 0 else ("x" if k == 1 else f"x^{k}")
         magnitude = str(abs(c)) if (abs(c) != 1 or k == 0) else ""
         sign = "-" if c < 0 else "+"
-        terms.append(f"{sign} {magnitude}{monomial}" if terms else f"{'-' if c < 0 else ''}{magnitude}{monomial}")
+        terms.append(
+            f"{sign} {magnitude}{monomial}"
+            if terms
+            else f"{'-' if c < 0 else ''}{magnitude}{monomial}"
+        )
     return " ".join(terms)

@@ -7,7 +7,9 @@ The walk runs a block of PCFs in lockstep (n outer, PCF inner) so the inner loop
 branch-free and vectorise. Every few steps a second pass rescales each state by an exact
 power of two (no overflow, no rounding) and measures how far the state has shrunk
 below its own earlier peak: that shrinkage is cancellation, the float64 error is
-amplified by it, and the digits a PCF may claim are capped accordingly. A PCF whose
+amplified by it, and the digits a PCF may claim are capped accordingly; so are the digits
+of a limit far smaller than the convergents that led to it (the error is absolute at
+their scale). A PCF whose
 precision is gone is ``indeterminate``, never ``converged`` on float noise.
 """
 
@@ -25,7 +27,8 @@ MIN_DIGITS = 3.0
 """A walk that agrees with itself to fewer digits than this is not called converged."""
 
 DIVERGENCE_MAGNITUDE = 1e12
-"""|p_N/q_N| above this (with no agreement) means the convergents run off to infinity."""
+"""|p_N/q_N| above this means the convergents run off to infinity (q_n is the minimal
+solution of the recurrence). Anything else that does not converge is ``oscillating``."""
 
 MAX_A_WIDTH = 4
 MAX_B_WIDTH = 7
@@ -56,7 +59,9 @@ def _steps_between_rescales(a_t: np.ndarray, b_t: np.ndarray, lo: int, hi: int, 
     """
     worst = 2.0
     for j in range(lo, hi):
-        bound = _poly_at(np.abs(a_t[:, j]), float(depth)) + _poly_at(np.abs(b_t[:, j]), float(depth))
+        bound = _poly_at(np.abs(a_t[:, j]), float(depth)) + _poly_at(
+            np.abs(b_t[:, j]), float(depth)
+        )
         worst = max(worst, bound + 1.0)
     return max(1, int(_HEADROOM_BITS / math.log2(worst)))
 
@@ -82,22 +87,30 @@ def screen_pcfs(
     status = np.empty(m, np.int8)
     limit = np.full(m, np.nan)
     digits = np.full(m, np.nan)
-    half = depth // 2
     for lo in range(0, m, _BLOCK):
         hi = min(m, lo + _BLOCK)
-        _screen_block(a_t, b_t, lo, hi, depth, half, status, limit, digits)
+        _screen_block(a_t, b_t, lo, hi, depth, status, limit, digits)
     return status, limit, digits
 
 
 @njit(cache=True, fastmath={"contract"}, error_model="numpy")
-def _screen_block(a_t, b_t, lo, hi, depth, half, status, limit, digits):
+def _screen_block(a_t, b_t, lo, hi, depth, status, limit, digits):
     size = hi - lo
+    half = depth // 2
     # One fused, branch-free loop per step (it vectorises); degrees above the widths
     # below are rejected by the spec, lower degrees are zero-padded.
-    a0, a1, a2, a3 = (a_t[0, lo:hi].copy(), a_t[1, lo:hi].copy(), a_t[2, lo:hi].copy(),
-                      a_t[3, lo:hi].copy())
-    b0, b1, b2, b3 = (b_t[0, lo:hi].copy(), b_t[1, lo:hi].copy(), b_t[2, lo:hi].copy(),
-                      b_t[3, lo:hi].copy())
+    a0, a1, a2, a3 = (
+        a_t[0, lo:hi].copy(),
+        a_t[1, lo:hi].copy(),
+        a_t[2, lo:hi].copy(),
+        a_t[3, lo:hi].copy(),
+    )
+    b0, b1, b2, b3 = (
+        b_t[0, lo:hi].copy(),
+        b_t[1, lo:hi].copy(),
+        b_t[2, lo:hi].copy(),
+        b_t[3, lo:hi].copy(),
+    )
     b4, b5, b6 = b_t[4, lo:hi].copy(), b_t[5, lo:hi].copy(), b_t[6, lo:hi].copy()
     p_prev = np.ones(size)  # p_(n-1)
     q_prev = np.zeros(size)
@@ -106,16 +119,20 @@ def _screen_block(a_t, b_t, lo, hi, depth, half, status, limit, digits):
     peak_p = np.zeros(size)
     peak_q = np.zeros(size)
     loss = np.ones(size)
+    x_peak = np.zeros(size)
     x_half = np.zeros(size)
     x_before_last = np.zeros(size)
     zero_q = np.zeros(size, np.bool_)
+    rescaled = np.zeros(size, np.bool_)  # then q = 0.0 may be underflow, not a zero
     every = _steps_between_rescales(a_t, b_t, lo, hi, depth)
 
     for n in range(1, depth + 1):
         x = float(n)
         for j in range(size):
             a = a0[j] + x * (a1[j] + x * (a2[j] + x * a3[j]))
-            b = b0[j] + x * (b1[j] + x * (b2[j] + x * (b3[j] + x * (b4[j] + x * (b5[j] + x * b6[j])))))
+            b = b0[j] + x * (
+                b1[j] + x * (b2[j] + x * (b3[j] + x * (b4[j] + x * (b5[j] + x * b6[j]))))
+            )
             p_next = a * p_cur[j] + b * p_prev[j]
             q_next = a * q_cur[j] + b * q_prev[j]
             p_prev[j] = p_cur[j]
@@ -132,6 +149,7 @@ def _screen_block(a_t, b_t, lo, hi, depth, half, status, limit, digits):
                 elif 0.0 < big < _LOW:
                     scale = _GROW
                 if scale != 1.0:
+                    rescaled[j] = True
                     p_cur[j] *= scale
                     p_prev[j] *= scale
                     q_cur[j] *= scale
@@ -146,11 +164,13 @@ def _screen_block(a_t, b_t, lo, hi, depth, half, status, limit, digits):
                     loss[j] = max(loss[j], peak_p[j] / mag_p)
                 if mag_q > 0.0:
                     loss[j] = max(loss[j], peak_q[j] / mag_q)
+                if q_cur[j] != 0.0:
+                    x_peak[j] = max(x_peak[j], abs(p_cur[j] / q_cur[j]))
 
         if n == half or n == depth - 1:
             for j in range(size):
                 if q_cur[j] == 0.0:
-                    zero_q[j] = True
+                    zero_q[j] = not rescaled[j]
                 elif n == half:
                     x_half[j] = p_cur[j] / q_cur[j]
                 else:
@@ -158,24 +178,29 @@ def _screen_block(a_t, b_t, lo, hi, depth, half, status, limit, digits):
 
     for j in range(size):
         i = lo + j
-        precision = -math.log10(_EPS * depth * loss[j])
-        if zero_q[j] or q_cur[j] == 0.0:
+        if zero_q[j] or (q_cur[j] == 0.0 and not rescaled[j]):
             status[i] = ZERO_DENOMINATOR
             continue
+        if q_cur[j] == 0.0:  # underflowed far below p_n: the convergents run off
+            status[i] = DIVERGED
+            continue
         x = p_cur[j] / q_cur[j]
+        # Rounding errors are absolute at the scale of the convergents met on the way,
+        # amplified by cancellation; a limit far below that scale keeps fewer digits.
+        error = _EPS * depth * loss[j] * max(x_peak[j], abs(x), 1e-300)
+        precision = -math.log10(error / abs(x)) if x != 0.0 else -math.log10(error)
         if not math.isfinite(x) or precision < MIN_DIGITS:
             status[i] = INDETERMINATE
             continue
         spread = max(abs(x - x_half[j]), abs(x - x_before_last[j]))
+        # A limit of exactly 0.0 has no significant digits: measure it absolutely.
         scale = abs(x) if x != 0.0 else 1.0
         agreement = -math.log10(spread / scale) if spread > 0.0 else precision
         if agreement >= MIN_DIGITS and abs(x) < DIVERGENCE_MAGNITUDE:
             status[i] = CONVERGED
             limit[i] = x
             digits[i] = min(agreement, precision)
-        elif abs(x) >= DIVERGENCE_MAGNITUDE or (
-            abs(x) > 4.0 * abs(x_half[j]) and abs(x) > abs(x_before_last[j]) > abs(x_half[j])
-        ):
+        elif abs(x) >= DIVERGENCE_MAGNITUDE:
             status[i] = DIVERGED
         else:
             status[i] = OSCILLATING

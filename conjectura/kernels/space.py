@@ -36,7 +36,9 @@ def trimmed(coefficients: Sequence[int]) -> list[int]:
 def pcf_id(a: Sequence[int], b: Sequence[int]) -> int:
     """Stable signed 64-bit id of PCF(a, b), the same for any padding of the coefficients."""
     key = f"pcf|{','.join(map(str, trimmed(a)))}|{','.join(map(str, trimmed(b)))}"
-    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little", signed=True)
+    return int.from_bytes(
+        hashlib.blake2b(key.encode(), digest_size=8).digest(), "little", signed=True
+    )
 
 
 def polynomial_text(coefficients: Sequence[int], variable: str = "n") -> str:

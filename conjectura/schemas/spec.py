@@ -186,7 +186,9 @@ def _describe(err: ValidationError) -> str:
         location, in_union = _location(item["loc"])
         if in_union:
             # Both union branches (int, [low, high]) report the same bad input; say it once.
-            message = f"expected an integer or a [low, high] range of integers, got {item['input']!r}"
+            message = (
+                f"expected an integer or a [low, high] range of integers, got {item['input']!r}"
+            )
         elif item["type"] == "extra_forbidden":
             message = "unknown key"
         elif item["type"] in {"int_type", "int_parsing"}:

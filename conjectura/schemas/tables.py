@@ -149,7 +149,9 @@ RUNS = Table(
             _field("code_version", pa.string(), "conjectura version"),
             _field("started_at", pa.timestamp("us", tz="UTC"), "start time"),
             _field(
-                "finished_at", pa.timestamp("us", tz="UTC"), "end time, null while running",
+                "finished_at",
+                pa.timestamp("us", tz="UTC"),
+                "end time, null while running",
                 nullable=True,
             ),
             _field("status", pa.string(), "running, completed or failed"),
