@@ -26,7 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except (BadInput, SpecError) as err:
-        Console(stderr=True).print(f"[bold red]conjectura: error:[/] {err}", highlight=False)
+        Console(stderr=True, soft_wrap=True).print(
+            f"[bold red]conjectura: error:[/] {err}", highlight=False
+        )
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
@@ -70,7 +72,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise BadInput("--workers must be at least 1")
     catalog = Catalog.locate(args.catalog)
-    console = Console()
+    console = Console(soft_wrap=True)
     console.print(
         f"spec [bold]{spec.name}[/]: {spec.space_size:,} PCFs, depth {spec.depth}, "
         f"constants {', '.join(spec.constants)} -> catalog {catalog.root}",
