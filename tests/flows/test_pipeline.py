@@ -95,7 +95,7 @@ def test_duckdb_reads_the_same_catalog(finished_run) -> None:
 
 
 def test_run_row_and_constants(finished_run) -> None:
-    spec, root, summary = finished_run
+    _, root, summary = finished_run
     runs = pl.read_parquet(root / "runs")
     assert runs.height == 1 and runs["status"][0] == "completed"
     assert runs["pcfs"][0] == 192 and runs["run_id"][0] == summary["run_id"]
