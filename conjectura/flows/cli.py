@@ -32,6 +32,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except Exception as err:  # a failed run: say what failed, keep what was committed
+        Console(stderr=True, soft_wrap=True).print(
+            f"[bold red]conjectura: run failed:[/] {type(err).__name__}: {err}", highlight=False
+        )
+        return EXIT_FAILURE
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -54,14 +54,17 @@ def pcf_search(
     started = datetime.now(UTC)
     shards = plan_shards(spec)
     _record_run(catalog, spec, run_id, started, "running", len(shards))
-    stages.ensure_constants(spec, catalog)
-
-    screened = [screen_shard_task.submit(spec, s, catalog_root) for s in shards]
-    identified = [
-        identify_shard_task.submit(spec, s, catalog_root, run_id, f)
-        for s, f in zip(shards, screened, strict=True)
-    ]
-    screen_results, identify_results = _collect(screened, identified, show_progress)
+    try:
+        stages.ensure_constants(spec, catalog)
+        screened = [screen_shard_task.submit(spec, s, catalog_root) for s in shards]
+        identified = [
+            identify_shard_task.submit(spec, s, catalog_root, run_id, f)
+            for s, f in zip(shards, screened, strict=True)
+        ]
+        screen_results, identify_results = _collect(screened, identified, show_progress)
+    except BaseException:
+        _record_run(catalog, spec, run_id, started, "failed", len(shards))
+        raise
 
     totals = {
         "pcfs": sum(m["pcfs"] for m in screen_results),

@@ -28,9 +28,21 @@ def test_run_prints_the_conjectures_table_and_leaves_no_server(tmp_path: Path) -
     (tmp_path / "spec.yaml").write_text(SPEC)
     environment = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     result = subprocess.run(
-        [sys.executable, "-m", "conjectura.flows.cli", "run", "spec.yaml", "--workers", "2",
-         "--no-progress"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600, env=environment,
+        [
+            sys.executable,
+            "-m",
+            "conjectura.flows.cli",
+            "run",
+            "spec.yaml",
+            "--workers",
+            "2",
+            "--no-progress",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=environment,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "PCF(2n+1, n^2) = 4/pi" in result.stdout
