@@ -152,6 +152,6 @@ def dask_task_runner(address: str | None = None, workers: int | None = None) -> 
             "threads_per_worker": 1,
             "processes": True,
             "host": "127.0.0.1",
-            "dashboard_address": None,
+            "dashboard_address": ":0",  # None still binds 8787; concurrent runs would clash
         },
     )

@@ -9,6 +9,8 @@ workers through the environment they inherit.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
 import signal
 import socket
@@ -57,6 +59,14 @@ def _healthy(url: str) -> bool:
         return False
 
 
+def _die_with_parent() -> None:
+    """In the server's process: ask Linux to SIGTERM it if the run is killed outright, so a
+    SIGKILLed run leaves no server behind (no-op elsewhere)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+
+
 @contextlib.contextmanager
 def api_server(home: Path) -> Iterator[str]:
     """Yield the API URL to use: $PREFECT_API_URL if set, else a server started here."""
@@ -86,6 +96,7 @@ def api_server(home: Path) -> Iterator[str]:
             stdout=sink,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: stopped as a whole below
+            preexec_fn=_die_with_parent,
             env=os.environ.copy(),
         )
     try:
