@@ -176,7 +176,7 @@ def _check_mobius(a, b, name, form, expansions, verify_digits, max_exact_depth):
         return None
     relation = (p0, p1, -q0, -q1)  # p0 + p1·c − q0·L − q1·L·c = 0
     L = agreement.value
-    confirmed = _pslq_confirms([1, c, L, L * c], relation, agreement.digits)
+    confirmed = _pslq_confirms([1, c, L, L * c], relation, agreement.digits, involving=(2, 3))
     return Identification(
         detector="mobius",
         basis=("1", name, "L", f"L*{name}"),
@@ -198,7 +198,10 @@ def _check_algebraic(a, b, limit, polynomial, verify_digits, max_exact_depth):
     if agreement is None or agreement.digits < 8:
         return None
     L = agreement.value
-    confirmed = _pslq_confirms([L**k for k in range(len(polynomial))], polynomial, agreement.digits)
+    powers = [L**k for k in range(len(polynomial))]
+    confirmed = _pslq_confirms(
+        powers, polynomial, agreement.digits, involving=range(1, len(powers))
+    )
     return Identification(
         detector="algebraic",
         basis=tuple(["1", "L", *("*".join(["L"] * k) for k in range(2, len(polynomial)))]),
@@ -235,18 +238,13 @@ def _holds_exactly(a, b, polynomial, verify_digits, max_exact_depth) -> bool:
     return agreement is not None and agreement.digits >= verify_digits
 
 
-def _pslq_confirms(values, relation, digits: float) -> bool:
+def _pslq_confirms(values, relation, digits: float, involving: Sequence[int]) -> bool:
     """PSLQ at the precision the exact convergent supports (well above the lookup's)."""
     precision = int(min(digits, mpmath.mp.dps)) - 2
     if precision < 15:
         return False
     with mpmath.workdps(precision):
-        return pslq_finds(values, relation, max_coeff=10**4, involving=_l_terms(values))
-
-
-def _l_terms(values) -> list[int]:
-    """Positions of the basis that contain L: all but the first (1) and, for Möbius, c."""
-    return [2, 3] if len(values) == 4 and values[0] == 1 else list(range(1, len(values)))
+        return pslq_finds(values, relation, max_coeff=10**4, involving=involving)
 
 
 def mobius_text(form: tuple[int, int, int, int], name: str) -> str:
