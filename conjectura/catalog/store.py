@@ -9,19 +9,30 @@ Layout (hive partitions, one file per shard and table, plain Parquet written by 
 
 A commit writes the whole file under ``<root>/.staging`` and renames it into place, so a
 reader sees either no file or a complete one; the same key always names the same file,
-so a retried task replaces its own output instead of adding rows.
+so a retried task replaces its own output instead of adding rows. Every file records in
+its Parquet metadata the shard keys it holds, which is how a resumed run knows what is
+already committed, before and after compaction.
+
+Compaction (:mod:`conjectura.catalog.maintenance`) merges a partition's files into one
+and swaps the new directory for the old in a single rename (``RENAME_EXCHANGE``), under
+an exclusive lock that commits to the same partition wait for: a reader listing the
+directory sees the old files or the new one, never both, never neither.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import json
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from conjectura.schemas.tables import (
     CONSTANTS,
@@ -34,11 +45,19 @@ from conjectura.schemas.tables import (
 
 DEFAULT_ROOT = Path("data/catalog")
 ENV_VAR = "CONJECTURA_CATALOG"
+KEYS_KEY = "conjectura.keys"
+VERSION_FILE = "catalog.json"
+COMPACTED_PREFIX = "compact-"
+
+
+class CatalogError(RuntimeError):
+    """A catalog that cannot be used as it is; the message says why."""
 
 
 class Catalog:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).resolve()
+        self._version_checked = False
 
     @classmethod
     def locate(cls, root: str | Path | None = None) -> Catalog:
@@ -77,28 +96,75 @@ class Catalog:
         key: str,
     ) -> Path:
         """Write one file of ``table`` atomically; returns its final path."""
+        self.ensure_version()
         frame = pl.from_arrow(pa.Table.from_pydict(dict(columns), schema=table.schema))
         assert isinstance(frame, pl.DataFrame)
         final = self.file_path(table, partition, key)
-        staging = self.root / ".staging"
-        staging.mkdir(parents=True, exist_ok=True)
-        temporary = staging / f"{uuid.uuid4().hex}.parquet"
-        frame.write_parquet(
-            temporary,
-            metadata={SCHEMA_VERSION_KEY: str(SCHEMA_VERSION), TABLE_NAME_KEY: table.name},
-        )
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(temporary, final)
+        temporary = self.staging_dir() / f"{uuid.uuid4().hex}.parquet"
+        write_file(frame, temporary, table, [key])
+        with self.partition_lock(table, partition, exclusive=False):
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(temporary, final)
         return final
 
-    def is_committed(self, table: Table, partition: Mapping[str, str], key: str) -> bool:
-        return self.file_path(table, partition, key).exists()
+    def committed_keys(self, table: Table, partition: Mapping[str, str]) -> set[str]:
+        """Keys of every shard committed to one partition, compacted or not."""
+        directory = self.file_path(table, partition, "x").parent
+        keys: set[str] = set()
+        with self.partition_lock(table, partition, exclusive=False):
+            for path in directory.glob("*.parquet"):
+                if path.name.startswith(COMPACTED_PREFIX):
+                    keys.update(keys_in(path))
+                else:
+                    keys.add(path.stem)
+        return keys
+
+    def staging_dir(self) -> Path:
+        staging = self.root / ".staging"
+        staging.mkdir(parents=True, exist_ok=True)
+        return staging
+
+    @contextlib.contextmanager
+    def partition_lock(
+        self, table: Table, partition: Mapping[str, str], *, exclusive: bool
+    ) -> Iterator[None]:
+        """Shared for commits, exclusive for compaction (flock: one host or a POSIX FS)."""
+        name = "__".join([table.name, *(f"{k}={partition[k]}" for k in table.partition_by)])
+        locks = self.root / ".locks"
+        locks.mkdir(parents=True, exist_ok=True)
+        with open(locks / f"{name}.lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def ensure_version(self) -> None:
+        """Stamp a new catalog with the schema version; refuse one written by another."""
+        if self._version_checked:
+            return
+        marker = self.root / VERSION_FILE
+        if marker.exists():
+            found = json.loads(marker.read_text()).get("schema_version")
+            if found != SCHEMA_VERSION:
+                raise CatalogError(
+                    f"{self.root} holds a catalog of schema version {found}; this conjectura "
+                    f"reads and writes version {SCHEMA_VERSION} only"
+                )
+        else:
+            self.root.mkdir(parents=True, exist_ok=True)
+            temporary = self.staging_dir() / f"{uuid.uuid4().hex}.json"
+            temporary.write_text(json.dumps({"schema_version": SCHEMA_VERSION}) + "\n")
+            os.replace(temporary, marker)
+        self._version_checked = True
 
     # -- reading -------------------------------------------------------------
 
     def scan(self, table: Table | str) -> pl.LazyFrame:
         """A LazyFrame over every committed file of the table, partitions as columns."""
         table = TABLES[table] if isinstance(table, str) else table
+        if (self.root / VERSION_FILE).exists():
+            self.ensure_version()
         empty = pl.LazyFrame(schema=self._polars_schema(table))
         if not any(self.table_dir(table).rglob("*.parquet")):
             return empty
@@ -124,3 +190,21 @@ class Catalog:
         schema = dict(frame.schema)
         schema.update({column: pl.String for column in table.partition_by})
         return pl.Schema(schema)
+
+
+def write_file(frame: pl.DataFrame, path: Path, table: Table, keys: list[str]) -> None:
+    """A Parquet file stamped with its table, schema version and the shard keys it holds."""
+    frame.write_parquet(
+        path,
+        metadata={
+            SCHEMA_VERSION_KEY: str(SCHEMA_VERSION),
+            TABLE_NAME_KEY: table.name,
+            KEYS_KEY: json.dumps(sorted(keys)),
+        },
+    )
+
+
+def keys_in(path: Path) -> list[str]:
+    """The shard keys a file holds, from its footer alone."""
+    metadata = pq.read_metadata(path).metadata or {}
+    return json.loads(metadata.get(KEYS_KEY.encode(), b"[]"))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,25 +20,32 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from conjectura import __version__
 from conjectura.catalog.store import Catalog
-from conjectura.flows import stages
+from conjectura.flows import faults, stages
 from conjectura.flows.plan import Shard, plan_shards
 from conjectura.schemas.spec import PcfSpec
-from conjectura.schemas.tables import RUNS
+from conjectura.schemas.tables import CONJECTURES, PCF, RUNS
 
 TASK_RETRIES = 2
+DEFAULT_IN_FLIGHT = 8
 
 
 @task(name="screen-shard", retries=TASK_RETRIES, cache_policy=NO_CACHE)
 def screen_shard_task(spec: PcfSpec, shard: Shard, catalog_root: str) -> dict[str, Any]:
-    return stages.screen_shard(spec, shard, catalog_root)
+    faults.inject("screen", shard, "before_commit")
+    manifest = stages.screen_shard(spec, shard, catalog_root)
+    faults.inject("screen", shard, "after_commit")
+    return manifest
 
 
 @task(name="identify-shard", retries=TASK_RETRIES, cache_policy=NO_CACHE)
 def identify_shard_task(
-    spec: PcfSpec, shard: Shard, catalog_root: str, run_id: str, screened: dict[str, Any]
+    spec: PcfSpec, shard: Shard, catalog_root: str, run_id: str, screened: Any = None
 ) -> dict[str, Any]:
-    # `screened` is the screen task's manifest: passing it orders this task after that one.
-    return stages.identify_shard(spec, shard, catalog_root, run_id)
+    # `screened` is the screen task's future when one runs: it orders this task after it.
+    faults.inject("identify", shard, "before_commit")
+    manifest = stages.identify_shard(spec, shard, catalog_root, run_id)
+    faults.inject("identify", shard, "after_commit")
+    return manifest
 
 
 def new_run_id() -> str:
@@ -48,38 +54,49 @@ def new_run_id() -> str:
 
 @flow(name="pcf-search", log_prints=False)
 def pcf_search(
-    spec: PcfSpec, catalog_root: str, run_id: str, show_progress: bool = True
+    spec: PcfSpec,
+    catalog_root: str,
+    run_id: str,
+    show_progress: bool = True,
+    max_in_flight: int = DEFAULT_IN_FLIGHT,
 ) -> dict[str, Any]:
+    """Screen and identify every shard not yet committed, at most ``max_in_flight`` at once.
+
+    Resuming is the same call: shards whose files exist are skipped, so a crashed or
+    repeated run ends with the same catalog as one clean run.
+    """
     catalog = Catalog(catalog_root)
     started = datetime.now(UTC)
     shards = plan_shards(spec)
     _record_run(catalog, spec, run_id, started, "running", len(shards))
     try:
         stages.ensure_constants(spec, catalog)
-        screened = [screen_shard_task.submit(spec, s, catalog_root) for s in shards]
-        identified = [
-            identify_shard_task.submit(spec, s, catalog_root, run_id, f)
-            for s, f in zip(shards, screened, strict=True)
-        ]
-        screen_results, identify_results = _collect(screened, identified, show_progress)
+        screened = catalog.committed_keys(PCF, {"space": spec.label})
+        identified = catalog.committed_keys(CONJECTURES, {"kind": "pcf_limit"})
+        todo = [s for s in shards if stages.identify_key(spec, s) not in identified]
+        _stream(
+            spec, catalog_root, run_id, todo, screened, len(shards), max_in_flight, show_progress
+        )
     except BaseException:
         _record_run(catalog, spec, run_id, started, "failed", len(shards))
         raise
-
-    totals = {
-        "pcfs": sum(m["pcfs"] for m in screen_results),
-        "converged": sum(m["converged"] for m in screen_results),
-        "conjectures": sum(m["conjectures"] for m in identify_results),
-        "verified": sum(m["verified"] for m in identify_results),
-    }
+    totals = stages.space_totals(spec, catalog)
     _record_run(catalog, spec, run_id, started, "completed", len(shards), totals)
-    return {"run_id": run_id, "shards": len(shards), **totals}
+    return {"run_id": run_id, "shards": len(shards), "skipped": len(shards) - len(todo), **totals}
 
 
-def _collect(
-    screened: Sequence[PrefectFuture], identified: Sequence[PrefectFuture], show: bool
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    console = Console(stderr=True)
+def _stream(
+    spec: PcfSpec,
+    catalog_root: str,
+    run_id: str,
+    todo: list[Shard],
+    screened: set[str],
+    total: int,
+    max_in_flight: int,
+    show: bool,
+) -> None:
+    """Keep at most ``max_in_flight`` shards between submission and identification, so
+    memory in the flow and on the workers does not grow with the size of the search."""
     columns = (
         TextColumn("{task.description:<10}"),
         BarColumn(),
@@ -87,29 +104,39 @@ def _collect(
         TextColumn("{task.fields[detail]}"),
         TimeElapsedColumn(),
     )
-    screen_ids = {f.task_run_id for f in screened}
-    screen_results: list[dict[str, Any]] = []
-    identify_results: list[dict[str, Any]] = []
-    with Progress(*columns, console=console, disable=not show, transient=False) as progress:
-        screen_bar = progress.add_task("screen", total=len(screened), detail="")
-        identify_bar = progress.add_task("identify", total=len(identified), detail="")
-        for future in as_completed([*screened, *identified]):
-            result = future.result()  # re-raises a task's failure after its retries
-            if future.task_run_id in screen_ids:
-                screen_results.append(result)
-                pcfs = sum(m["pcfs"] for m in screen_results)
-                converged = sum(m["converged"] for m in screen_results)
-                progress.update(
-                    screen_bar, advance=1, detail=f"{pcfs:,} PCFs, {converged:,} converged"
-                )
+    waiting = iter(todo)
+    running: dict[PrefectFuture, tuple[str, Shard]] = {}
+    shards_open = 0
+    found = verified = 0
+    done_before = total - len(todo)
+    with Progress(*columns, console=Console(stderr=True), disable=not show) as progress:
+        screen_bar = progress.add_task("screen", total=total, detail="", completed=done_before)
+        identify_bar = progress.add_task("identify", total=total, detail="", completed=done_before)
+        while True:
+            while shards_open < max_in_flight and (shard := next(waiting, None)):
+                shards_open += 1
+                upstream = None
+                if shard.shard_id in screened:
+                    progress.advance(screen_bar)
+                else:
+                    upstream = screen_shard_task.submit(spec, shard, catalog_root)
+                    running[upstream] = ("screen", shard)
+                follow = identify_shard_task.submit(spec, shard, catalog_root, run_id, upstream)
+                running[follow] = ("identify", shard)
+            if not running:
+                break
+            future = next(as_completed(list(running)))
+            stage, shard = running.pop(future)
+            manifest = future.result()  # re-raises a task's failure after its retries
+            if stage == "screen":
+                progress.advance(screen_bar)
             else:
-                identify_results.append(result)
-                found = sum(m["conjectures"] for m in identify_results)
-                verified = sum(m["verified"] for m in identify_results)
+                shards_open -= 1
+                found += manifest["conjectures"]
+                verified += manifest["verified"]
                 progress.update(
                     identify_bar, advance=1, detail=f"{found:,} conjectures, {verified:,} verified"
                 )
-    return screen_results, identify_results
 
 
 def _record_run(

@@ -78,7 +78,11 @@ def api_server(home: Path) -> Iterator[str]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}/api"
     log = home / "server.log"
-    home.mkdir(parents=True, exist_ok=True)
+    # One database per server: concurrent runs in one directory must not share SQLite.
+    database = home / "servers" / f"{port}.db"
+    database.parent.mkdir(parents=True, exist_ok=True)
+    environment = os.environ.copy()
+    environment["PREFECT_API_DATABASE_CONNECTION_URL"] = f"sqlite+aiosqlite:///{database}"
     with open(log, "ab") as sink:
         server = subprocess.Popen(
             [
@@ -97,7 +101,7 @@ def api_server(home: Path) -> Iterator[str]:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: stopped as a whole below
             preexec_fn=_die_with_parent,
-            env=os.environ.copy(),
+            env=environment,
         )
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
@@ -120,3 +124,5 @@ def api_server(home: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+        for leftover in database.parent.glob(f"{port}.db*"):
+            leftover.unlink(missing_ok=True)  # the catalog, not Prefect's state, is the record

@@ -116,7 +116,7 @@ def identify_shard(spec: PcfSpec, shard: Shard, catalog_root: str, run_id: str) 
         CONJECTURES,
         columns,
         partition={"kind": "pcf_limit"},
-        key=f"{spec.label}-{shard.shard_id}-{spec.spec_hash[:8]}",
+        key=identify_key(spec, shard),
     )
     return {
         "shard": shard.shard_id,
@@ -125,6 +125,28 @@ def identify_shard(spec: PcfSpec, shard: Shard, catalog_root: str, run_id: str) 
         "verified": sum(r["status"] == "verified" for r in found),
         "path": str(path),
     }
+
+
+def identify_key(spec: PcfSpec, shard: Shard) -> str:
+    """The conjectures file of a shard: its space, the shard, and the identify settings."""
+    return f"{spec.label}-{shard.shard_id}-{spec.spec_hash[:8]}"
+
+
+def space_totals(spec: PcfSpec, catalog: Catalog) -> dict[str, int]:
+    """Counts for the spec's space, read back from the catalog (true for resumed runs too)."""
+    pcf = (
+        catalog.scan(PCF)
+        .filter(pl.col("space") == spec.label)
+        .select(pcfs=pl.len(), converged=(pl.col("status") == "converged").sum())
+        .collect()
+    )
+    conjectures = (
+        catalog.scan(CONJECTURES)
+        .filter((pl.col("space") == spec.label) & (pl.col("kind") == "pcf_limit"))
+        .select(conjectures=pl.len(), verified=(pl.col("status") == "verified").sum())
+        .collect()
+    )
+    return {name: int(frame[name][0]) for frame in (pcf, conjectures) for name in frame.columns}
 
 
 def _conjecture_row(spec: PcfSpec, row: dict[str, Any], found, run_id: str) -> dict[str, Any]:
