@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from conjectura.catalog.store import (
@@ -151,7 +152,7 @@ def _check_partition(catalog: Catalog, table: Table, partition: dict[str, str]) 
             problems.append(f"{path}: schema version {stamp}, expected {SCHEMA_VERSION}")
         expected = table.schema
         if data.schema.names != expected.names or any(
-            data.schema.field(n).type != expected.field(n).type for n in expected.names
+            _plain(data.schema.field(n).type) != expected.field(n).type for n in expected.names
         ):
             problems.append(
                 f"{path}: columns {data.schema.names} do not match the "
@@ -173,6 +174,15 @@ def _check_partition(catalog: Catalog, table: Table, partition: dict[str, str]) 
             f"{where}: {len(repeated_ids)} ids appear more than once (first: {repeated_ids[0]})"
         )
     return problems
+
+
+def _plain(type_: pa.DataType) -> pa.DataType:
+    """Polars writes large_string / large_list; they hold the same values as the schema's."""
+    if pa.types.is_large_string(type_):
+        return pa.string()
+    if pa.types.is_large_list(type_) or pa.types.is_list(type_):
+        return pa.list_(_plain(type_.value_type))
+    return type_
 
 
 def _check_runs(catalog: Catalog) -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from conjectura.catalog.store import Catalog
+from conjectura.catalog.store import Catalog, CatalogError
 from conjectura.kernels import constants as library
 from conjectura.schemas.spec import DEFAULT_MAX_SPACE, PcfSpec, SpecError, load_spec
 
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (BadInput, SpecError) as err:
+    except (BadInput, SpecError, CatalogError) as err:
         Console(stderr=True, soft_wrap=True).print(
             f"[bold red]conjectura: error:[/] {err}", highlight=False
         )
@@ -57,8 +57,69 @@ def _parser() -> argparse.ArgumentParser:
         help=f"refuse specs with more PCFs than this (default {DEFAULT_MAX_SPACE:,})",
     )
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
+    run.add_argument(
+        "--max-in-flight",
+        type=int,
+        default=8,
+        help="shards between submission and identification at once (default 8)",
+    )
     run.set_defaults(handler=_run)
+
+    catalog = commands.add_parser("catalog", help="check or compact the catalog")
+    actions = catalog.add_subparsers(dest="action", required=True)
+    check = actions.add_parser("check", help="verify every file against its schema and the runs")
+    compact = actions.add_parser("compact", help="merge each partition's files into one")
+    compact.add_argument(
+        "--table",
+        choices=["pcf", "conjectures"],
+        action="append",
+        help="table to compact (default: both)",
+    )
+    for sub, handler in ((check, _catalog_check), (compact, _catalog_compact)):
+        sub.add_argument("--catalog", type=Path, help="catalog root")
+        sub.set_defaults(handler=handler)
     return parser
+
+
+def _catalog_check(args: argparse.Namespace) -> int:
+    from conjectura.catalog.maintenance import check
+
+    catalog = _existing_catalog(args.catalog)
+    problems = check(catalog)
+    console = Console(soft_wrap=True)
+    for problem in problems:
+        console.print(f"[red]problem:[/] {problem}", highlight=False)
+    if problems:
+        console.print(f"{len(problems)} problem(s) in {catalog.root}", highlight=False)
+        return EXIT_FAILURE
+    console.print(
+        f"catalog {catalog.root}: every file reads and matches its schema", highlight=False
+    )
+    return EXIT_OK
+
+
+def _catalog_compact(args: argparse.Namespace) -> int:
+    from conjectura.catalog.maintenance import compact
+    from conjectura.schemas.tables import TABLES
+
+    catalog = _existing_catalog(args.catalog)
+    catalog.ensure_version()
+    console = Console(soft_wrap=True)
+    for name in args.table or ["pcf", "conjectures"]:
+        for done in compact(catalog, TABLES[name]):
+            where = "/".join(f"{k}={v}" for k, v in done.partition.items())
+            console.print(
+                f"{name}/{where}: {done.files_before} files -> 1 ({done.rows:,} rows)",
+                highlight=False,
+            )
+    return EXIT_OK
+
+
+def _existing_catalog(root: Path | None) -> Catalog:
+    catalog = Catalog.locate(root)
+    if not catalog.root.is_dir():
+        raise BadInput(f"no catalog at {catalog.root}")
+    return catalog
 
 
 def validated_spec(path: Path | None, max_space: int) -> PcfSpec:
@@ -76,6 +137,8 @@ def _run(args: argparse.Namespace) -> int:
     spec = validated_spec(args.spec, args.max_space)
     if args.workers is not None and args.workers < 1:
         raise BadInput("--workers must be at least 1")
+    if args.max_in_flight < 1:
+        raise BadInput("--max-in-flight must be at least 1")
     catalog = Catalog.locate(args.catalog)
     console = Console(soft_wrap=True)
     console.print(
@@ -97,9 +160,11 @@ def _run(args: argparse.Namespace) -> int:
             catalog_root=str(catalog.root),
             run_id=run_id,
             show_progress=not args.no_progress,
+            max_in_flight=args.max_in_flight,
         )
     console.print(
-        f"run {run_id}: {summary['pcfs']:,} PCFs screened, {summary['converged']:,} converged, "
+        f"run {run_id}: {summary['shards']:,} shards, {summary['skipped']:,} already committed; "
+        f"space {spec.label}: {summary['pcfs']:,} PCFs, {summary['converged']:,} converged, "
         f"{summary['conjectures']:,} conjectures ({summary['verified']:,} verified)",
         highlight=False,
     )
