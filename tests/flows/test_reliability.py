@@ -1,0 +1,191 @@
+"""Exactly once under worker death, flow death, injected faults and concurrent runs.
+
+Real processes on loopback: `conjectura run` subprocesses with their own Prefect server,
+a `dask scheduler` with `dask worker` processes, SIGKILL where the issue says SIGKILL.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+pytestmark = pytest.mark.integration
+
+BIN = Path(sys.executable).parent
+SPACE = """family: pcf
+a: [[-4, 4], [-4, 4]]
+b: [0, [-4, 4], [-2, 2]]
+depth: 600
+constants: [pi, e, log2, sqrt2, sqrt5]
+shard_size: 500
+"""  # 3,645 PCFs in 8 shards; identification keeps each shard busy for a while
+
+
+def spec_file(directory: Path, name: str, text: str = SPACE) -> Path:
+    path = directory / f"{name}.yaml"
+    path.write_text(f"name: {name}\n{text}")
+    return path
+
+
+def environment(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(extra)
+    return env
+
+
+def start_run(cwd: Path, spec: Path, *args: str, **env: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(BIN / "conjectura"), "run", str(spec), "--no-progress", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment(**env),
+        start_new_session=True,
+    )
+
+
+def finish(process: subprocess.Popen, timeout: float = 420) -> str:
+    out, err = process.communicate(timeout=timeout)
+    assert process.returncode == 0, err[-3000:]
+    return out
+
+
+def wait_for_files(directory: Path, at_least: int, timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(list(directory.rglob("*.parquet"))) >= at_least:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"no {at_least} files under {directory} after {timeout}s")
+
+
+def table(catalog: Path, name: str) -> pl.DataFrame:
+    return pl.read_parquet(str(catalog / name / "**" / "*.parquet"), hive_partitioning=True)
+
+
+def assert_exactly_once(catalog: Path, space_size: int) -> None:
+    pcf = table(catalog, "pcf")
+    assert pcf.height == space_size and pcf["id"].n_unique() == space_size
+    conjectures = table(catalog, "conjectures")
+    assert conjectures["conjecture_id"].n_unique() == conjectures.height > 0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_sigkill_a_worker_mid_run(tmp_path: Path) -> None:
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    quiet = {"start_new_session": True, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scheduler = subprocess.Popen(
+        [
+            str(BIN / "dask"),
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-dashboard",
+        ],
+        **quiet,
+    )
+    workers = [
+        subprocess.Popen(
+            [
+                str(BIN / "dask"),
+                "worker",
+                address,
+                "--nworkers",
+                "1",
+                "--nthreads",
+                "1",
+                "--no-dashboard",
+                "--host",
+                "127.0.0.1",
+                "--name",
+                f"w{i}",
+            ],
+            **quiet,
+        )
+        for i in range(2)
+    ]
+    try:
+        run = start_run(
+            tmp_path,
+            spec_file(tmp_path, "killworker"),
+            "--address",
+            address,
+            "--max-in-flight",
+            "4",
+        )
+        wait_for_files(tmp_path / "data" / "catalog" / "pcf", 2)
+        os.killpg(workers[0].pid, signal.SIGKILL)
+        finish(run)
+    finally:
+        for process in [*workers, scheduler]:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert_exactly_once(tmp_path / "data" / "catalog", 3645)
+
+
+def test_sigkill_the_flow_then_resume_equals_a_clean_run(tmp_path: Path) -> None:
+    interrupted, clean = tmp_path / "interrupted", tmp_path / "clean"
+    interrupted.mkdir()
+    clean.mkdir()
+    spec = spec_file(tmp_path, "resume")
+    run = start_run(interrupted, spec, "--max-in-flight", "2")
+    wait_for_files(interrupted / "data" / "catalog" / "pcf", 2)
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    partial = len(list((interrupted / "data" / "catalog" / "pcf").rglob("*.parquet")))
+    assert partial < 8  # it really was cut off mid-run
+    finish(start_run(interrupted, spec))
+    finish(start_run(clean, spec))
+    for name, volatile in (("pcf", []), ("conjectures", ["run_id", "created_at"])):
+        a = table(interrupted / "data" / "catalog", name).drop(volatile)
+        b = table(clean / "data" / "catalog", name).drop(volatile)
+        key = "id" if name == "pcf" else "conjecture_id"
+        assert a.sort(key).equals(b.sort(key), null_equal=True)
+    assert_exactly_once(interrupted / "data" / "catalog", 3645)
+
+
+def test_injected_faults_are_retried_and_rows_appear_once(tmp_path: Path) -> None:
+    faults = "screen:1:after_commit,identify:2:after_commit,screen:3:before_commit"
+    out = finish(start_run(tmp_path, spec_file(tmp_path, "faults"), CONJECTURA_FAULTS=faults))
+    assert "8 shards, 0 already committed" in out
+    assert_exactly_once(tmp_path / "data" / "catalog", 3645)
+    check = subprocess.run(
+        [str(BIN / "conjectura"), "catalog", "check"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stdout
+    # and once more: running the same spec again adds nothing
+    again = finish(start_run(tmp_path, spec_file(tmp_path, "faults")))
+    assert "8 shards, 8 already committed" in again
+    assert_exactly_once(tmp_path / "data" / "catalog", 3645)
+
+
+def test_two_runs_at_once_into_one_catalog(tmp_path: Path) -> None:
+    other = SPACE.replace("[0, [-4, 4], [-2, 2]]", "[0, [-4, 4], [-1, 1]]")
+    first = start_run(tmp_path, spec_file(tmp_path, "first"), "--workers", "1")
+    second = start_run(tmp_path, spec_file(tmp_path, "second", other), "--workers", "1")
+    finish(first)
+    finish(second)
+    pcf = table(tmp_path / "data" / "catalog", "pcf")
+    counts = dict(pcf.group_by(pl.col("space").str.extract(r"^(\w+)-")).len().iter_rows())
+    assert counts == {"first": 3645, "second": 2187}
+    assert pcf.group_by("space").agg(pl.col("id").n_unique() == pl.len())["id"].all()
+    runs = table(tmp_path / "data" / "catalog", "runs")
+    assert sorted(runs["status"]) == ["completed", "completed"]
