@@ -103,6 +103,11 @@ class Catalog:
         temporary = self.staging_dir() / f"{uuid.uuid4().hex}.parquet"
         write_file(frame, temporary, table, [key])
         with self.partition_lock(table, partition, exclusive=False):
+            compacted = _compacted_files(final.parent)
+            for path, keys in compacted.items():
+                if key in keys:  # already merged by a compaction: the rows are there
+                    temporary.unlink()
+                    return path
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(temporary, final)
         return final
@@ -110,13 +115,14 @@ class Catalog:
     def committed_keys(self, table: Table, partition: Mapping[str, str]) -> set[str]:
         """Keys of every shard committed to one partition, compacted or not."""
         directory = self.file_path(table, partition, "x").parent
-        keys: set[str] = set()
         with self.partition_lock(table, partition, exclusive=False):
-            for path in directory.glob("*.parquet"):
-                if path.name.startswith(COMPACTED_PREFIX):
-                    keys.update(keys_in(path))
-                else:
-                    keys.add(path.stem)
+            keys = {
+                p.stem
+                for p in directory.glob("*.parquet")
+                if not p.name.startswith(COMPACTED_PREFIX)
+            }
+            for merged in _compacted_files(directory).values():
+                keys.update(merged)
         return keys
 
     def staging_dir(self) -> Path:
@@ -208,3 +214,7 @@ def keys_in(path: Path) -> list[str]:
     """The shard keys a file holds, from its footer alone."""
     metadata = pq.read_metadata(path).metadata or {}
     return json.loads(metadata.get(KEYS_KEY.encode(), b"[]"))
+
+
+def _compacted_files(directory: Path) -> dict[Path, list[str]]:
+    return {p: keys_in(p) for p in directory.glob(f"{COMPACTED_PREFIX}*.parquet")}

@@ -175,6 +175,12 @@ def test_injected_faults_are_retried_and_rows_appear_once(tmp_path: Path) -> Non
     again = finish(start_run(tmp_path, spec_file(tmp_path, "faults")))
     assert "8 shards, 8 already committed" in again
     assert_exactly_once(tmp_path / "data" / "catalog", 3645)
+    # a truncated file is named by `catalog check`, which exits non-zero
+    victim = sorted((tmp_path / "data" / "catalog" / "pcf").rglob("*.parquet"))[3]
+    victim.write_bytes(victim.read_bytes()[: victim.stat().st_size // 2])
+    check = subprocess.run([str(BIN / "conjectura"), "catalog", "check"], cwd=tmp_path,
+                           capture_output=True, text=True)
+    assert check.returncode == 1 and str(victim) in check.stdout
 
 
 def test_two_runs_at_once_into_one_catalog(tmp_path: Path) -> None:
