@@ -40,7 +40,10 @@ def measure(size: str) -> dict[str, float]:
     start = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "conjectura.flows.cli", "run", str(spec), "--no-progress"],
-        cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=workdir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         env=environment,
     )
     flow = psutil.Process(process.pid)
@@ -66,8 +69,9 @@ def main() -> None:
     results = {size: measure(size) for size in SPECS}
     print(f"{'':>5} {'flow MiB':>10} {'worker MiB':>11} {'server MiB':>11} {'wall s':>8}")
     for size, r in results.items():
-        print(f"{size:>5} {r['flow']:10.0f} {r['worker']:11.0f} {r['server']:11.0f} "
-              f"{r['wall']:8.0f}")
+        print(
+            f"{size:>5} {r['flow']:10.0f} {r['worker']:11.0f} {r['server']:11.0f} {r['wall']:8.0f}"
+        )
     for role in ("flow", "worker"):
         ratio = results["10x"][role] / results["1x"][role]
         print(f"10x / 1x peak RSS, {role}: {ratio:.2f} (target <= 1.25)")

@@ -148,6 +148,8 @@ def test_sigkill_the_flow_then_resume_equals_a_clean_run(tmp_path: Path) -> None
     spec = spec_file(tmp_path, "resume")
     run = start_run(interrupted, spec, "--max-in-flight", "2")
     wait_for_files(interrupted / "data" / "catalog" / "pcf", 2)
+    mid_run = table(interrupted / "data" / "catalog", "pcf")  # queryable while it runs
+    assert 0 < mid_run.height < 3645 and mid_run["id"].n_unique() == mid_run.height
     os.killpg(run.pid, signal.SIGKILL)
     run.wait()
     partial = len(list((interrupted / "data" / "catalog" / "pcf").rglob("*.parquet")))
@@ -178,8 +180,9 @@ def test_injected_faults_are_retried_and_rows_appear_once(tmp_path: Path) -> Non
     # a truncated file is named by `catalog check`, which exits non-zero
     victim = sorted((tmp_path / "data" / "catalog" / "pcf").rglob("*.parquet"))[3]
     victim.write_bytes(victim.read_bytes()[: victim.stat().st_size // 2])
-    check = subprocess.run([str(BIN / "conjectura"), "catalog", "check"], cwd=tmp_path,
-                           capture_output=True, text=True)
+    check = subprocess.run(
+        [str(BIN / "conjectura"), "catalog", "check"], cwd=tmp_path, capture_output=True, text=True
+    )
     assert check.returncode == 1 and str(victim) in check.stdout
 
 

@@ -113,3 +113,12 @@ def test_integer_polynomial_finds_minimal_polynomials() -> None:
 def test_rational_limits_are_not_conjectures(table) -> None:
     # b(2) = 0 ends the fraction: 1 + 1/(2 + 0) = 3/2
     assert identify([1, 1], [2, -1], table, limit=1.5, digits=15) is None
+
+
+def test_products_of_constants_are_bases() -> None:
+    from conjectura.kernels.constants import value_of
+
+    with mpmath.workdps(200):
+        assert abs(value_of("pi*pi", EXPANSIONS) - mpmath.pi**2) < mpmath.mpf(10) ** -190
+        with pytest.raises(KeyError, match="unknown constant tau"):
+            value_of("pi*tau", EXPANSIONS)
