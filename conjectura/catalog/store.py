@@ -97,7 +97,12 @@ class Catalog:
     ) -> Path:
         """Write one file of ``table`` atomically; returns its final path."""
         self.ensure_version()
-        frame = pl.from_arrow(pa.Table.from_pydict(dict(columns), schema=table.schema))
+        columns = dict(columns)
+        rows = len(next(iter(columns.values()))) if columns else 0
+        for field in table.schema:  # nullable columns left out are null
+            if field.name not in columns and field.nullable:
+                columns[field.name] = [None] * rows
+        frame = pl.from_arrow(pa.Table.from_pydict(columns, schema=table.schema))
         assert isinstance(frame, pl.DataFrame)
         final = self.file_path(table, partition, key)
         temporary = self.staging_dir() / f"{uuid.uuid4().hex}.parquet"

@@ -78,7 +78,59 @@ def _parser() -> argparse.ArgumentParser:
     for sub, handler in ((check, _catalog_check), (compact, _catalog_compact)):
         sub.add_argument("--catalog", type=Path, help="catalog root")
         sub.set_defaults(handler=handler)
+
+    plot = commands.add_parser("plot", help="PNG pictures of clusters and convergence")
+    kinds = plot.add_subparsers(dest="kind", required=True)
+    planes = kinds.add_parser("clusters", help="each dynamics plane coloured by cluster")
+    planes.add_argument("--space", help="pcf partition (default: the latest run's)")
+    planes.add_argument("--catalog", type=Path, help="catalog root")
+    planes.add_argument("--out", type=Path, default=Path("plots"), help="folder (./plots)")
+    planes.set_defaults(handler=_plot_clusters)
+    curve = kinds.add_parser("convergence", help="log error against n for one PCF")
+    curve.add_argument("--a", required=True, help="a(n) ascending coefficients, e.g. 1,2")
+    curve.add_argument("--b", required=True, help="b(n) ascending coefficients, e.g. 0,0,1")
+    curve.add_argument("--depth", type=int, default=500, help="last n (default 500)")
+    curve.add_argument("--out", type=Path, default=Path("plots/convergence.png"))
+    curve.set_defaults(handler=_plot_convergence)
     return parser
+
+
+def _plot_clusters(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from conjectura.flows import plots
+
+    catalog = _existing_catalog(args.catalog)
+    space = args.space
+    if space is None:
+        runs = catalog.scan("runs").sort("started_at").collect()
+        if runs.is_empty():
+            raise BadInput(f"no runs in {catalog.root}; name a --space")
+        space = runs["space"][-1]
+    if catalog.scan("clusters").filter(pl.col("space") == space).collect().is_empty():
+        raise BadInput(f"no clusters for space {space} (run a spec with `dynamics:`)")
+    for path in plots.cluster_planes(catalog, space, args.out):
+        print(path)
+    return EXIT_OK
+
+
+def _plot_convergence(args: argparse.Namespace) -> int:
+    from conjectura.flows import plots
+
+    try:
+        a = [int(x) for x in args.a.split(",")]
+        b = [int(x) for x in args.b.split(",")]
+    except ValueError:
+        raise BadInput(
+            f"--a/--b take integers separated by commas, got {args.a!r}, {args.b!r}"
+        ) from None
+    if not 2 <= args.depth <= 100_000:
+        raise BadInput("--depth must be between 2 and 100000")
+    try:
+        print(plots.convergence(a, b, args.depth, args.out))
+    except ValueError as err:
+        raise BadInput(str(err)) from None
+    return EXIT_OK
 
 
 def _catalog_check(args: argparse.Namespace) -> int:

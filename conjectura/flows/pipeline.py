@@ -48,6 +48,16 @@ def identify_shard_task(
     return manifest
 
 
+@task(name="cluster-space", retries=TASK_RETRIES, cache_policy=NO_CACHE)
+def cluster_space_task(spec: PcfSpec, catalog_root: str) -> dict[str, Any]:
+    return stages.cluster_space(spec, catalog_root)
+
+
+@task(name="discover-chunk", retries=TASK_RETRIES, cache_policy=NO_CACHE)
+def discover_chunk_task(spec: PcfSpec, chunk: int, catalog_root: str, run_id: str) -> dict:
+    return stages.discover_chunk(spec, chunk, catalog_root, run_id)
+
+
 def new_run_id() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
 
@@ -77,12 +87,42 @@ def pcf_search(
         _stream(
             spec, catalog_root, run_id, todo, screened, len(shards), max_in_flight, show_progress
         )
+        if spec.dynamics is not None and spec.dynamics.cluster is not None:
+            _cluster_and_discover(spec, catalog, run_id, show_progress)
     except BaseException:
         _record_run(catalog, spec, run_id, started, "failed", len(shards))
         raise
     totals = stages.space_totals(spec, catalog)
     _record_run(catalog, spec, run_id, started, "completed", len(shards), totals)
     return {"run_id": run_id, "shards": len(shards), "skipped": len(shards) - len(todo), **totals}
+
+
+def _cluster_and_discover(spec: PcfSpec, catalog: Catalog, run_id: str, show: bool) -> None:
+    """Once every shard is in: cluster the space, then try each unidentified member of a
+    labelled cluster against its cluster's constant, one task per chunk."""
+    root = str(catalog.root)
+    clustered = cluster_space_task.submit(spec, root).result()
+    done = catalog.committed_keys(CONJECTURES, {"kind": "pcf_limit"})
+    chunks = [c for c in range(clustered["chunks"]) if stages.discovery_key(spec, c) not in done]
+    futures = [discover_chunk_task.submit(spec, c, root, run_id) for c in chunks]
+    with Progress(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[detail]}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        disable=not show,
+    ) as progress:
+        bar = progress.add_task(
+            "discover",
+            total=clustered["chunks"],
+            completed=clustered["chunks"] - len(chunks),
+            detail=f"{clustered['clusters']} clusters, {clustered['labelled']} labelled",
+        )
+        for future in as_completed(futures):
+            future.result()
+            progress.advance(bar)
 
 
 def _stream(

@@ -20,11 +20,18 @@ import polars as pl
 from conjectura.catalog.store import Catalog
 from conjectura.flows.plan import Shard
 from conjectura.kernels import constants as library
-from conjectura.kernels.identify import MobiusTable, identify_limit, mobius_table
+from conjectura.kernels.clustering import PLANES, cluster_plane, plane_name
+from conjectura.kernels.dynamics import dynamics
+from conjectura.kernels.identify import (
+    MobiusTable,
+    discover_with_constant,
+    identify_limit,
+    mobius_table,
+)
 from conjectura.kernels.screen import CONVERGED, STATUS_NAMES, screen_pcfs
 from conjectura.kernels.space import coefficients_at, pcf_id, pcf_text, trimmed
 from conjectura.schemas.spec import PcfSpec
-from conjectura.schemas.tables import CONJECTURES, CONSTANTS, PCF
+from conjectura.schemas.tables import CLUSTERS, CONJECTURES, CONSTANTS, DYNAMICS_FIELDS, PCF
 
 Manifest = dict[str, Any]
 
@@ -62,20 +69,19 @@ def screen_shard(spec: PcfSpec, shard: Shard, catalog_root: str) -> Manifest:
     a_lists = [trimmed(r) for r in a_rows.tolist()]
     b_lists = [trimmed(r) for r in b_rows.tolist()]
     converged = status == CONVERGED
+    columns = {
+        "id": [pcf_id(a, b) for a, b in zip(a_lists, b_lists, strict=True)],
+        "a_coeffs": a_lists,
+        "b_coeffs": b_lists,
+        "depth": [spec.depth] * len(a_lists),
+        "status": [STATUS_NAMES[s] for s in status.tolist()],
+        "limit": np.where(converged, limit, np.nan).tolist(),
+        "digits": np.where(converged, digits, np.nan).tolist(),
+        "shard": [shard.shard_id] * len(a_lists),
+    }
+    columns |= _dynamics_columns(spec, a_lists, b_lists, converged.tolist())
     path = Catalog(catalog_root).commit(
-        PCF,
-        {
-            "id": [pcf_id(a, b) for a, b in zip(a_lists, b_lists, strict=True)],
-            "a_coeffs": a_lists,
-            "b_coeffs": b_lists,
-            "depth": [spec.depth] * len(a_lists),
-            "status": [STATUS_NAMES[s] for s in status.tolist()],
-            "limit": np.where(converged, limit, np.nan).tolist(),
-            "digits": np.where(converged, digits, np.nan).tolist(),
-            "shard": [shard.shard_id] * len(a_lists),
-        },
-        partition={"space": spec.label},
-        key=shard.shard_id,
+        PCF, columns, partition={"space": spec.label}, key=shard.shard_id
     )
     return {
         "shard": shard.shard_id,
@@ -83,6 +89,25 @@ def screen_shard(spec: PcfSpec, shard: Shard, catalog_root: str) -> Manifest:
         "converged": int(converged.sum()),
         "path": str(path),
     }
+
+
+def _dynamics_columns(
+    spec: PcfSpec, a_lists: list[list[int]], b_lists: list[list[int]], converged: list[bool]
+) -> dict[str, list]:
+    """Exact convergence-dynamics metrics of the converged rows (all null if not asked)."""
+    names = [f.name for f in DYNAMICS_FIELDS]
+    columns: dict[str, list] = {name: [None] * len(a_lists) for name in names}
+    if spec.dynamics is None:
+        return columns
+    for i, ok in enumerate(converged):
+        if not ok:
+            continue
+        row = dynamics(a_lists[i], b_lists[i], spec.dynamics.depth).as_row()
+        row["metrics_depth"] = row.pop("depth")
+        row["metrics_reason"] = row.pop("reason")
+        for name in names:
+            columns[name][i] = row[name]
+    return columns
 
 
 def identify_shard(spec: PcfSpec, shard: Shard, catalog_root: str, run_id: str) -> Manifest:
@@ -147,6 +172,140 @@ def space_totals(spec: PcfSpec, catalog: Catalog) -> dict[str, int]:
         .collect()
     )
     return {name: int(frame[name][0]) for frame in (pcf, conjectures) for name in frame.columns}
+
+
+DISCOVERY_CHUNK = 200
+
+
+def cluster_space(spec: PcfSpec, catalog_root: str) -> Manifest:
+    """Cluster the space's converging PCFs on every plane; label clusters by constant."""
+    assert spec.dynamics is not None and spec.dynamics.cluster is not None
+    settings = spec.dynamics.cluster
+    catalog = Catalog(catalog_root)
+    columns = sorted({c for plane in PLANES for c in plane})
+    metrics = (
+        catalog.scan(PCF)
+        .filter((pl.col("space") == spec.label) & pl.col("delta_fr").is_not_null())
+        .select("id", *columns)
+        .collect()
+    )
+    constant_of = _identified_constants(spec, catalog)
+    rows: dict[str, list] = {name: [] for name in CLUSTERS.schema.names}
+    for plane in PLANES:
+        labels = cluster_plane(
+            metrics[plane[1]].to_numpy().astype(float),
+            metrics[plane[0]].to_numpy().astype(float),
+            cell=settings.grid_cell,
+            min_cluster_size=settings.min_cluster_size,
+            spread_radius=settings.spread_radius,
+        )
+        ids = metrics["id"].to_numpy()
+        for number in sorted(set(labels.tolist()) - {-1}):
+            members = sorted(ids[labels == number].tolist())
+            constants = {constant_of[m] for m in members if m in constant_of}
+            rows["cluster_id"].append(f"{plane_name(plane)}#{number}")
+            rows["plane"].append(plane_name(plane))
+            rows["number"].append(number)
+            rows["members"].append(members)
+            rows["size"].append(len(members))
+            rows["identified"].append(sum(m in constant_of for m in members))
+            rows["label"].append(constants.pop() if len(constants) == 1 else None)
+    catalog.commit(CLUSTERS, rows, partition={"space": spec.label}, key=_clusters_key(spec))
+    candidates = discovery_candidates(spec, catalog)
+    return {
+        "clusters": len(rows["cluster_id"]),
+        "labelled": sum(label is not None for label in rows["label"]),
+        "candidates": len(candidates),
+        "chunks": -(-len(candidates) // DISCOVERY_CHUNK),
+    }
+
+
+def discovery_candidates(spec: PcfSpec, catalog: Catalog) -> list[tuple[int, str]]:
+    """(pcf id, constant) for every unidentified member of a labelled cluster, sorted.
+
+    Derived from the lookup's conjectures only, so every discovery task sees the same list
+    while discoveries are being committed."""
+    clusters = (
+        catalog.scan(CLUSTERS)
+        .filter((pl.col("space") == spec.label) & pl.col("label").is_not_null())
+        .select("members", "label")
+        .collect()
+    )
+    identified = _identified_constants(spec, catalog)
+    pairs = {
+        (member, label)
+        for members, label in clusters.iter_rows()
+        for member in members
+        if member not in identified
+    }
+    return sorted(pairs)
+
+
+def discover_chunk(spec: PcfSpec, chunk: int, catalog_root: str, run_id: str) -> Manifest:
+    """PSLQ each candidate of one chunk against its cluster's constant; commit successes."""
+    assert spec.dynamics is not None and spec.dynamics.cluster is not None
+    settings = spec.dynamics.cluster
+    catalog = Catalog(catalog_root)
+    candidates = discovery_candidates(spec, catalog)
+    mine = candidates[chunk * DISCOVERY_CHUNK : (chunk + 1) * DISCOVERY_CHUNK]
+    wanted = {pcf for pcf, _ in mine}
+    rows = {
+        row["id"]: row
+        for row in catalog.scan(PCF)
+        .filter((pl.col("space") == spec.label) & pl.col("id").is_in(list(wanted)))
+        .select("id", "a_coeffs", "b_coeffs")
+        .collect()
+        .iter_rows(named=True)
+    }
+    expansions = catalog.constant_expansions()
+    constants_allowed = set(spec.constants)
+    found = []
+    for pcf, name in mine:
+        row = rows[pcf]
+        names = [name]
+        if settings.pi_products and "pi" in constants_allowed and name != "pi":
+            names.append(f"{name}*pi")
+        for basis_constant in names:
+            identification = discover_with_constant(
+                row["a_coeffs"],
+                row["b_coeffs"],
+                basis_constant,
+                expansions=expansions,
+                max_coeff=settings.discovery_max_coeff,
+                search_digits=spec.identify.verify_digits,
+                max_exact_depth=spec.identify.max_exact_depth,
+            )
+            if identification is not None:
+                found.append(_conjecture_row(spec, row, identification, run_id))
+                break
+    columns = {name: [r[name] for r in found] for name in CONJECTURES.schema.names}
+    catalog.commit(
+        CONJECTURES, columns, partition={"kind": "pcf_limit"}, key=discovery_key(spec, chunk)
+    )
+    return {"chunk": chunk, "tried": len(mine), "conjectures": len(found)}
+
+
+def discovery_key(spec: PcfSpec, chunk: int) -> str:
+    return f"{spec.label}-cluster-{spec.spec_hash[:8]}-{chunk:05d}"
+
+
+def _clusters_key(spec: PcfSpec) -> str:
+    return f"clusters-{spec.spec_hash[:8]}"
+
+
+def _identified_constants(spec: PcfSpec, catalog: Catalog) -> dict[int, str]:
+    """pcf id -> the constant of its lookup (Möbius) conjecture in this space."""
+    frame = (
+        catalog.scan(CONJECTURES)
+        .filter(
+            (pl.col("space") == spec.label)
+            & (pl.col("kind") == "pcf_limit")
+            & (pl.col("detector") == "mobius")
+        )
+        .select("pcf_id", pl.col("basis").list.get(1).alias("constant"))
+        .collect()
+    )
+    return dict(frame.iter_rows())
 
 
 def _conjecture_row(spec: PcfSpec, row: dict[str, Any], found, run_id: str) -> dict[str, Any]:

@@ -153,3 +153,20 @@ def _proportional(u: Sequence[int], v: Sequence[int]) -> bool:
     u1 = [x // gu for x in u]
     v1 = [x // gv for x in v]
     return u1 == v1 or u1 == [-x for x in v1]
+
+
+def settled_value(
+    a: Sequence[int], b: Sequence[int], *, digits: float, max_depth: int, start_depth: int = 64
+) -> Agreement:
+    """The PCF's value to ``digits`` significant digits when the convergents settle that far
+    (|x_D - x_D/2| tells), else the deepest convergent with the digits it has."""
+    walk = ConvergentWalk(a, b)
+    depth = min(start_depth, max_depth)
+    previous: mpmath.mpf | None = None
+    while True:
+        x = walk.at(depth).to_mpf()
+        settled = agreement_digits(x, previous) if previous is not None else 0.0
+        if settled >= digits or depth >= max_depth:
+            return Agreement(settled, depth, x)
+        previous = x
+        depth = min(2 * depth, max_depth)

@@ -19,7 +19,7 @@ import numpy as np
 from flint import fmpz_mat, fmpz_poly
 
 from conjectura.kernels.constants import value_of
-from conjectura.kernels.exact import exact_agreement, pslq_finds
+from conjectura.kernels.exact import exact_agreement, pslq_finds, settled_value
 
 
 @dataclass(frozen=True)
@@ -290,3 +290,49 @@ def polynomial_in_x(coefficients: Sequence[int]) -> str:
             else f"{'-' if c < 0 else ''}{magnitude}{monomial}"
         )
     return " ".join(terms)
+
+
+def discover_with_constant(
+    a: Sequence[int],
+    b: Sequence[int],
+    name: str,
+    *,
+    expansions: Mapping[str, str],
+    max_coeff: int,
+    search_digits: int,
+    max_exact_depth: int,
+) -> Identification | None:
+    """Cluster-led discovery: PSLQ for L = (p0 + p1·c)/(q0 + q1·c) with the cluster's
+    constant at ``search_digits``, then exact verification to twice that precision."""
+    verify_digits = 2 * search_digits
+    with mpmath.workdps(verify_digits + 20):
+        value = settled_value(a, b, digits=search_digits + 10, max_depth=max_exact_depth)
+        if value.digits < search_digits + 5:
+            return None  # too slow to know L to the search precision
+        c = value_of(name, expansions)
+        L = value.value
+        with mpmath.workdps(search_digits):
+            found = mpmath.pslq([1, c, L, L * c], maxcoeff=max_coeff, maxsteps=50_000)
+        if found is None or (found[2] == 0 and found[3] == 0):
+            return None
+        p0, p1, q0, q1 = found[0], found[1], -found[2], -found[3]
+        if p0 * q1 == p1 * q0:
+            return None  # rational
+        sign = -1 if (q1 < 0 or (q1 == 0 and q0 < 0)) else 1
+        form = (sign * p0, sign * p1, sign * q0, sign * q1)
+        target = (form[0] + form[1] * c) / (form[2] + form[3] * c)
+        agreement = exact_agreement(
+            a, b, target, want_digits=verify_digits, max_depth=max_exact_depth
+        )
+    if agreement is None or agreement.digits < search_digits:
+        return None
+    return Identification(
+        detector="cluster",
+        basis=("1", name, "L", f"L*{name}"),
+        relation=(form[0], form[1], -form[2], -form[3]),
+        value_text=mobius_text(form, name),
+        digits=agreement.digits,
+        exact_depth=agreement.depth,
+        pslq_confirmed=True,
+        verified=agreement.digits >= verify_digits,
+    )

@@ -52,6 +52,27 @@ class IdentifySettings(BaseModel):
     max_exact_depth: StrictInt = Field(32768, ge=64, le=1_000_000)
 
 
+class ClusterSettings(BaseModel):
+    """Clustering by convergence dynamics and cluster-led discovery."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_cluster_size: StrictInt = Field(5, ge=2, le=10_000, description="HDBSCAN")
+    grid_cell: float = Field(0.001, gt=0, description="down-sampling cell size")
+    spread_radius: float = Field(0.01, gt=0, description="label spreading distance")
+    discovery_max_coeff: StrictInt = Field(1000, ge=1, description="PSLQ coefficient bound")
+    pi_products: bool = Field(True, description="also try c*pi when pi is a spec constant")
+
+
+class DynamicsSettings(BaseModel):
+    """Exact convergence-dynamics metrics for every converging PCF, and clustering."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    depth: StrictInt = Field(2000, ge=64, le=100_000, description="exact walk depth N")
+    cluster: ClusterSettings | None = ClusterSettings()
+
+
 class PcfSpec(BaseModel):
     """A polynomial continued fraction search: a(0) + b(1)/(a(1) + b(2)/(a(2) + ...))."""
 
@@ -64,6 +85,7 @@ class PcfSpec(BaseModel):
     depth: StrictInt = Field(ge=16, le=1_000_000)
     constants: list[str] = Field(min_length=1)
     identify: IdentifySettings = IdentifySettings()
+    dynamics: DynamicsSettings | None = None
     shard_size: StrictInt = Field(4096, ge=1, le=1_000_000)
 
     @field_validator("a", "b")
@@ -116,7 +138,11 @@ class PcfSpec(BaseModel):
     @property
     def space_hash(self) -> str:
         """Hash of what determines the screened rows: family, coefficient space, depth."""
-        return _digest({"family": self.family, "a": self.a, "b": self.b, "depth": self.depth})
+        dynamics = self.dynamics.depth if self.dynamics else None
+        return _digest(
+            {"family": self.family, "a": self.a, "b": self.b, "depth": self.depth}
+            | ({"dynamics": dynamics} if dynamics else {})
+        )
 
     @property
     def spec_hash(self) -> str:

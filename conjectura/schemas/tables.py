@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Bumped whenever a column changes meaning or type; written into every Parquet file."""
 
 SCHEMA_VERSION_KEY = "conjectura.schema_version"
@@ -51,6 +51,35 @@ class Table:
 
 INT_LIST = pa.list_(pa.int64())
 
+
+def _metric(name: str, meaning: str, type_: pa.DataType | None = None) -> pa.Field:
+    return _field(
+        name,
+        type_ or pa.float64(),
+        meaning + " (null unless the spec asks for dynamics)",
+        nullable=True,
+    )
+
+
+DYNAMICS_FIELDS = [
+    _metric("metrics_depth", "depth N of the exact walk behind the metrics", pa.int32()),
+    _metric("fr_statistic", "log gcd(p_n, q_n)/n + deg(a)(1 - log n) at the last sample"),
+    _metric("fr", "factorial reduction: the last two FR samples differ by < 0.1", pa.bool_()),
+    _metric("delta_naive", "-1 - log|L - p_n/q_n| / log q_n at n = N/2, L = p_N/q_N"),
+    _metric("delta_fr", "the same over log of q_n/gcd(p_n, q_n) (FR δ, blind)"),
+    _metric("growth_c", "c in log q~_n = c n + d n log n"),
+    _metric("growth_d", "d in log q~_n = c n + d n log n (0 when |d| < 0.05)"),
+    _metric("convergence_b", "b in log|L - p_n/q_n| = b log n + c n + d n log n"),
+    _metric("convergence_c", "c in log|L - p_n/q_n| = b log n + c n + d n log n"),
+    _metric("convergence_d", "d in log|L - p_n/q_n| = b log n + c n + d n log n"),
+    _metric("eigen_ratio", "log|(A + sqrt(A^2 + 4B))/(A - sqrt(A^2 + 4B))|, leading order"),
+    _metric("eigen_complex", "A^2 + 4B < 0: eigenvalues of one modulus", pa.bool_()),
+    _metric("delta_predicted", "N |eigen_ratio| / (c N + d N log N) - 1"),
+    _metric(
+        "metrics_reason", "why the metrics of a converged PCF could not be computed", pa.string()
+    ),
+]
+
 PCF = Table(
     name="pcf",
     partition_by=("space",),
@@ -77,6 +106,7 @@ PCF = Table(
                 nullable=True,
             ),
             _field("shard", pa.string(), "id of the shard that produced the row"),
+            *DYNAMICS_FIELDS,
         ]
     ),
 )
@@ -164,4 +194,26 @@ RUNS = Table(
     ),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (PCF, CONJECTURES, CONSTANTS, RUNS)}
+CLUSTERS = Table(
+    name="clusters",
+    partition_by=("space",),
+    description="HDBSCAN clusters of converging PCFs in the convergence-dynamics planes.",
+    schema=pa.schema(
+        [
+            _field("cluster_id", pa.string(), "plane and number, e.g. delta_fr~growth_c#3"),
+            _field("plane", pa.string(), "the two metrics clustered: y~x"),
+            _field("number", pa.int32(), "HDBSCAN label within the plane (0, 1, ...)"),
+            _field("members", INT_LIST, "pcf ids in the cluster after label spreading"),
+            _field("size", pa.int64(), "number of members"),
+            _field("identified", pa.int64(), "members with a Möbius conjecture"),
+            _field(
+                "label",
+                pa.string(),
+                "the one constant its identified members point to",
+                nullable=True,
+            ),
+        ]
+    ),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (PCF, CONJECTURES, CONSTANTS, RUNS, CLUSTERS)}

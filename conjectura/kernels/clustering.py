@@ -1,0 +1,52 @@
+"""Clustering PCFs by convergence dynamics (field notes, "Clustering by convergence dynamics").
+
+Per plane (FR δ against one of the fits): down-sample to one point per grid cell, run
+HDBSCAN on the cells, then give every PCF the label of the nearest labelled cell within
+the spreading radius (others stay noise, -1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.cluster import HDBSCAN
+from sklearn.neighbors import NearestNeighbors
+
+PLANES: tuple[tuple[str, str], ...] = (
+    ("delta_fr", "growth_c"),
+    ("delta_fr", "growth_d"),
+    ("delta_fr", "convergence_c"),
+    ("delta_fr", "convergence_d"),
+)
+
+
+def plane_name(plane: tuple[str, str]) -> str:
+    return f"{plane[0]}~{plane[1]}"
+
+
+def cluster_plane(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    cell: float,
+    min_cluster_size: int,
+    spread_radius: float,
+) -> np.ndarray:
+    """HDBSCAN labels (-1: noise) for the points (x, y); NaN points are noise."""
+    labels = np.full(x.shape[0], -1, dtype=np.int64)
+    finite = np.isfinite(x) & np.isfinite(y)
+    points = np.column_stack([x[finite], y[finite]])
+    if points.shape[0] < min_cluster_size:
+        return labels
+    cells = np.unique(np.floor(points / cell).astype(np.int64), axis=0)
+    centres = (cells + 0.5) * cell
+    if centres.shape[0] < min_cluster_size:
+        return labels
+    cell_labels = HDBSCAN(min_cluster_size=min_cluster_size, copy=True).fit_predict(centres)
+    labelled = cell_labels >= 0
+    if not labelled.any():
+        return labels
+    neighbours = NearestNeighbors(n_neighbors=1).fit(centres[labelled])
+    distance, index = neighbours.kneighbors(points)
+    spread = np.where(distance[:, 0] <= spread_radius, cell_labels[labelled][index[:, 0]], -1)
+    labels[np.flatnonzero(finite)] = spread
+    return labels

@@ -1,0 +1,202 @@
+"""Convergence dynamics of one PCF from exact convergents: FR, δ, growth and speed fits.
+
+Definitions (shared field notes, "Factorial reduction" and "Clustering by convergence
+dynamics"), with L = p_N/q_N and q̃_n = q_n / gcd(p_n, q_n):
+
+- FR statistic s_n = log gcd(p_n, q_n)/n + deg(a)·(1 − log n), sampled every 200 terms
+  up to 1400; factorial reduction (FR) when the last two samples differ by < 0.1.
+- δ at depth n: −1 − log|L − p_n/q_n| / log q̃_n (FR δ), or over log q_n (naive δ); taken
+  at n = N/2 with L from depth N (blind δ).
+- (c, d): least squares of log q̃_n = c·n + d·n·log n at n ∈ {6, N/8, N/4, N/2, N};
+  if |d| < 0.05, d = 0 and c is refitted.
+- convergence (b, c, d): least squares of log|L − p_n/q_n| = b·log n + c·n + d·n·log n
+  at n = N/16, 2N/16, ..., 8N/16.
+- eigenvalue ratio log|(A + √(A² + 4B)) / (A − √(A² + 4B))| from the leading behaviour of
+  a(n) ~ A·n^k and b(n) ~ B·n^(2k); complex flag when A² + 4B < 0; predicted
+  δ = N·|ratio| / (c·N + d·N·log N) − 1.
+
+Every difference L − p_n/q_n is formed exactly, (p_N·q_n − p_n·q_N)/(q_N·q_n), so no
+precision is lost however close the convergents are; logarithms of the big integers
+come from arb. A PCF whose metrics cannot be computed gets a reason, not a number.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from flint import arb, fmpz
+
+from conjectura.kernels.exact import ConvergentWalk
+
+FR_STEP = 200
+FR_LAST = 1400
+FR_TOLERANCE = 0.1
+D_ZERO = 0.05
+
+
+@dataclass(frozen=True)
+class Dynamics:
+    """Metrics of one PCF at depth N; every number is None when ``reason`` is set."""
+
+    depth: int
+    fr_statistic: float | None = None
+    fr: bool | None = None
+    delta_naive: float | None = None
+    delta_fr: float | None = None
+    growth_c: float | None = None
+    growth_d: float | None = None
+    convergence_b: float | None = None
+    convergence_c: float | None = None
+    convergence_d: float | None = None
+    eigen_ratio: float | None = None
+    eigen_complex: bool | None = None
+    delta_predicted: float | None = None
+    reason: str | None = None
+
+    def as_row(self) -> dict:
+        return asdict(self)
+
+
+def _log(value: fmpz) -> float:
+    """Natural log of |value| for an integer of any size."""
+    return float(arb(abs(value)).log())
+
+
+def _degree(coefficients: Sequence[int]) -> int:
+    degree = len(coefficients) - 1
+    while degree > 0 and coefficients[degree] == 0:
+        degree -= 1
+    return degree
+
+
+def eigenvalue_ratio(a: Sequence[int], b: Sequence[int]) -> tuple[float, bool]:
+    """(log |λ+/λ−|, complex?) of λ² = a(n)·λ + b(n) at leading order in n."""
+    k = _degree(a)
+    big_a = float(a[k]) if any(a) else 0.0
+    big_b = float(b[2 * k]) if 2 * k < len(b) and _degree(b) == 2 * k else 0.0
+    if _degree(b) > 2 * k or not any(a):
+        big_a, big_b = 0.0, float(b[_degree(b)])
+    discriminant = big_a**2 + 4 * big_b
+    if discriminant < 0:
+        return 0.0, True  # conjugate eigenvalues of one modulus
+    root = math.sqrt(discriminant)
+    numerator, denominator = abs(big_a + root), abs(big_a - root)
+    if denominator == 0.0:
+        return math.inf, False
+    if numerator == 0.0:
+        return math.inf, False
+    return math.log(numerator / denominator), False
+
+
+def dynamics(a: Sequence[int], b: Sequence[int], depth: int) -> Dynamics:
+    """All metrics of PCF(a, b) from exact convergents up to ``depth`` (N)."""
+    n_max = depth
+    growth_points = sorted({6, n_max // 8, n_max // 4, n_max // 2, n_max})
+    convergence_points = sorted({max(1, n_max * k // 16) for k in range(1, 9)})
+    fr_points = list(range(FR_STEP, min(FR_LAST, n_max) + 1, FR_STEP))
+    wanted = sorted({*growth_points, *convergence_points, *fr_points, n_max // 2, n_max})
+    if wanted[0] < 1:
+        return Dynamics(depth, reason=f"depth {depth} too small")
+
+    walk = ConvergentWalk(a, b)
+    at = {}
+    for n in wanted:
+        convergent = walk.at(n)
+        at[n] = (convergent.p, convergent.q)
+    p_last, q_last = at[n_max]
+    if q_last == 0:
+        return Dynamics(depth, reason=f"q_{n_max} = 0")
+
+    log_q_reduced: dict[int, float] = {}
+    log_gcd: dict[int, float] = {}
+    log_error: dict[int, float] = {}
+    for n, (p, q) in at.items():
+        if q == 0:
+            return Dynamics(depth, reason=f"q_{n} = 0")
+        g = fmpz.gcd(p, q) if p != 0 else abs(q)
+        log_gcd[n] = _log(g)
+        log_q_reduced[n] = _log(q) - log_gcd[n]
+        if n != n_max:
+            numerator = p_last * q - p * q_last  # (L − p_n/q_n)·q_N·q_n, exactly
+            if numerator == 0:
+                return Dynamics(depth, reason=f"p_{n}/q_{n} equals the limit")
+            log_error[n] = _log(numerator) - _log(q_last) - _log(q)
+
+    # factorial reduction
+    fr_values = [log_gcd[n] / n + _degree(a) * (1 - math.log(n)) for n in fr_points]
+    fr_statistic = fr_values[-1] if fr_values else None
+    fr = abs(fr_values[-1] - fr_values[-2]) < FR_TOLERANCE if len(fr_values) >= 2 else None
+
+    # blind δ at N/2
+    half = n_max // 2
+    if log_q_reduced[half] <= 0:
+        return Dynamics(
+            depth, fr_statistic=fr_statistic, fr=fr, reason=f"reduced q_{half} does not grow"
+        )
+    delta_fr = -1 - log_error[half] / log_q_reduced[half]
+    delta_naive = -1 - log_error[half] / (log_q_reduced[half] + log_gcd[half])
+
+    growth_c, growth_d = _growth_fit(growth_points, [log_q_reduced[n] for n in growth_points])
+    conv_b, conv_c, conv_d = _least_squares(
+        [[math.log(n), n, n * math.log(n)] for n in convergence_points],
+        [log_error[n] for n in convergence_points],
+    )
+    ratio, complex_eigenvalues = eigenvalue_ratio(a, b)
+    growth_at_n = growth_c * n_max + growth_d * n_max * math.log(n_max)
+    predicted = n_max * abs(ratio) / growth_at_n - 1 if growth_at_n > 0 else None
+    return Dynamics(
+        depth=depth,
+        fr_statistic=fr_statistic,
+        fr=fr,
+        delta_naive=delta_naive,
+        delta_fr=delta_fr,
+        growth_c=growth_c,
+        growth_d=growth_d,
+        convergence_b=conv_b,
+        convergence_c=conv_c,
+        convergence_d=conv_d,
+        eigen_ratio=ratio,
+        eigen_complex=complex_eigenvalues,
+        delta_predicted=predicted if predicted is None or math.isfinite(predicted) else None,
+    )
+
+
+def _growth_fit(points: list[int], values: list[float]) -> tuple[float, float]:
+    c, d = _least_squares([[n, n * math.log(n)] for n in points], values)
+    if abs(d) < D_ZERO:
+        (c,) = _least_squares([[n] for n in points], values)
+        d = 0.0
+    return c, d
+
+
+def _least_squares(rows: list[list[float]], values: list[float]) -> list[float]:
+    solution, *_ = np.linalg.lstsq(np.array(rows, float), np.array(values, float), rcond=None)
+    return [float(x) for x in solution]
+
+
+def error_curve(a: Sequence[int], b: Sequence[int], depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """(n, log10|L − p_n/q_n|) for n = 1..depth with L = p_2N/q_2N, all exact.
+
+    Points where q_n = 0 or p_n/q_n equals L are left out."""
+    value = lambda poly, n: sum(c * n**k for k, c in enumerate(poly))  # noqa: E731
+    p_prev, p, q_prev, q = 1, value(a, 0), 0, 1
+    pairs = []
+    for n in range(1, 2 * depth + 1):
+        a_n, b_n = value(a, n), value(b, n)
+        p_prev, p = p, a_n * p + b_n * p_prev
+        q_prev, q = q, a_n * q + b_n * q_prev
+        if n <= depth:
+            pairs.append((n, p, q))
+    if q == 0:
+        raise ValueError(f"q_{2 * depth} = 0: no limit to measure against")
+    ns, errors = [], []
+    for n, p_n, q_n in pairs:
+        numerator = p * q_n - p_n * q
+        if q_n == 0 or numerator == 0:
+            continue
+        ns.append(n)
+        errors.append((_log(fmpz(numerator)) - _log(fmpz(q)) - _log(fmpz(q_n))) / math.log(10))
+    return np.array(ns), np.array(errors)
