@@ -1,0 +1,104 @@
+"""Convergence-dynamics metrics: pinned facts, the published tool as oracle, clustering."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import pytest
+
+from conjectura.kernels.clustering import cluster_plane
+from conjectura.kernels.dynamics import dynamics, eigenvalue_ratio, error_curve
+from conjectura.kernels.screen import screen_pcfs
+from tests.conftest import REFERENCE_FORMULAS
+
+BY_ID = {f.id: f for f in REFERENCE_FORMULAS}
+
+
+def test_apery_is_factorially_reduced_with_delta_near_0_085() -> None:
+    apery = BY_ID["6-over-zeta3-apery"]
+    found = dynamics(apery.a, apery.b, 1200)  # δ at n = 600, L from depth 1200
+    assert found.reason is None and found.fr is True
+    assert found.delta_fr == pytest.approx(0.085, abs=0.003)
+    assert found.delta_naive < 0 < found.delta_fr  # without the gcd, no irrationality proof
+    assert found.delta_predicted == pytest.approx(found.delta_fr, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    "formula_id", ["4-over-pi", "4-over-3pi-minus-8", "1-over-ln2", "golden-ratio"]
+)
+def test_exponential_convergence(formula_id: str) -> None:
+    f = BY_ID[formula_id]
+    found = dynamics(f.a, f.b, 1000)
+    assert found.convergence_c < -0.5 and abs(found.convergence_d) < 0.05
+    assert not found.eigen_complex and found.eigen_ratio != 0
+    assert found.delta_predicted == pytest.approx(found.delta_fr, abs=0.05)
+
+
+@pytest.mark.parametrize("formula_id", ["e", "1-over-e-minus-1", "e-over-e-minus-2", "coth-half"])
+def test_factorial_convergence_of_the_e_family(formula_id: str) -> None:
+    f = BY_ID[formula_id]
+    found = dynamics(f.a, f.b, 1000)
+    assert found.convergence_d < -0.9  # log error ~ -n log n: faster than any exponential
+    assert found.growth_d > 0.9  # and so do the reduced denominators grow
+    assert found.fr is False
+    assert math.isinf(found.eigen_ratio) and found.delta_predicted is None
+
+
+def test_eigenvalue_ratio_closed_forms() -> None:
+    assert eigenvalue_ratio([1, 2], [0, 0, 1]) == (pytest.approx(2 * math.asinh(1)), False)
+    assert eigenvalue_ratio([2, 3], [0, 0, -2]) == (pytest.approx(math.log(2)), False)
+    assert eigenvalue_ratio([1], [-2]) == (0.0, True)  # 1 - 8 < 0
+
+
+def test_a_terminating_fraction_has_a_reason_not_numbers() -> None:
+    found = dynamics([1, 1], [2, -1], 200)  # b(2) = 0
+    assert found.reason is not None and found.delta_fr is None
+
+
+def test_error_curve_is_exact_and_falls() -> None:
+    ns, errors = error_curve([1, 2], [0, 0, 1], 200)
+    assert ns[0] == 1 and ns[-1] == 200
+    slope = (errors[-1] - errors[99]) / (ns[-1] - ns[99])
+    assert slope == pytest.approx(-2 * math.asinh(1) / math.log(10), rel=0.02)
+
+
+def test_agrees_with_ramanujantools_on_random_degree_2_pcfs() -> None:
+    """The published library as oracle: FR δ (blind, L from 2n) and limits to 1e-6."""
+    sympy = pytest.importorskip("sympy")
+    from ramanujantools.pcf import PCF
+
+    n = sympy.Symbol("n")
+    rng = random.Random(20261123)
+    depth = 600
+    compared = 0
+    while compared < 200:
+        a = [rng.randint(-5, 5) for _ in range(3)]
+        b = [rng.randint(-5, 5) for _ in range(3)]
+        status, limit, digits = screen_pcfs(np.array([a]), np.array([b]), depth)
+        if status[0] != 0:
+            continue
+        ours = dynamics(a, b, depth)
+        if ours.reason is not None:
+            continue
+        theirs = PCF(sum(c * n**k for k, c in enumerate(a)), sum(c * n**k for k, c in enumerate(b)))
+        assert ours.delta_fr == pytest.approx(float(theirs.delta(depth // 2)), abs=1e-6), (a, b)
+        their_limit = float(theirs.limit(depth).as_float())
+        if digits[0] >= 6:
+            assert limit[0] == pytest.approx(their_limit, rel=1e-6, abs=1e-9), (a, b)
+        compared += 1
+
+
+def test_clustering_separates_blobs() -> None:
+    rng = np.random.default_rng(5)
+    blob_a = rng.normal([0.2, 1.0], 0.01, size=(80, 2))
+    blob_b = rng.normal([-0.5, 3.0], 0.01, size=(60, 2))
+    noise = rng.uniform([-3, -3], [3, 8], size=(6, 2))
+    points = np.vstack([blob_a, blob_b, noise, [[np.nan, 1.0]]])
+    labels = cluster_plane(
+        points[:, 1], points[:, 0], cell=0.001, min_cluster_size=5, spread_radius=0.01
+    )
+    assert len(set(labels[:80])) == 1 and len(set(labels[80:140])) == 1
+    assert labels[0] != labels[80] and labels[0] >= 0 and labels[80] >= 0
+    assert labels[-1] == -1  # a point without metrics is noise
