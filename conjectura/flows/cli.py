@@ -11,7 +11,7 @@ from rich.table import Table as RichTable
 
 from conjectura.catalog.store import Catalog, CatalogError
 from conjectura.kernels import constants as library
-from conjectura.schemas.spec import DEFAULT_MAX_SPACE, PcfSpec, SpecError, load_spec
+from conjectura.schemas.spec import DEFAULT_MAX_SPACE, EsmaSpec, Spec, SpecError, load_spec
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -174,7 +174,7 @@ def _existing_catalog(root: Path | None) -> Catalog:
     return catalog
 
 
-def validated_spec(path: Path | None, max_space: int) -> PcfSpec:
+def validated_spec(path: Path | None, max_space: int) -> Spec:
     """Load a spec and check what the model alone cannot: its constants exist."""
     spec = load_spec(path, max_space=max_space)
     for name in spec.constants:
@@ -193,9 +193,15 @@ def _run(args: argparse.Namespace) -> int:
         raise BadInput("--max-in-flight must be at least 1")
     catalog = Catalog.locate(args.catalog)
     console = Console(soft_wrap=True)
+    esma_run = isinstance(spec, EsmaSpec)
+    size = (
+        f"{spec.forms_count:,} forms, periods {spec.periods}"
+        if esma_run
+        else f"{spec.space_size:,} PCFs, depth {spec.depth}"
+    )
     console.print(
-        f"spec [bold]{spec.name}[/]: {spec.space_size:,} PCFs, depth {spec.depth}, "
-        f"constants {', '.join(spec.constants)} -> catalog {catalog.root}",
+        f"spec [bold]{spec.name}[/] ({spec.family}): {size}, constants "
+        f"{', '.join(spec.constants)} -> catalog {catalog.root}",
         highlight=False,
     )
 
@@ -203,28 +209,39 @@ def _run(args: argparse.Namespace) -> int:
 
     with api_server(Path(".prefect")):
         # Prefect reads its settings when first imported: only now is the API URL set.
-        from conjectura.flows.pipeline import dask_task_runner, new_run_id, pcf_search
+        from conjectura.flows.pipeline import dask_task_runner, esma_search, new_run_id, pcf_search
 
         run_id = new_run_id()
         runner = dask_task_runner(args.address, args.workers)
-        summary = pcf_search.with_options(task_runner=runner)(
+        search = esma_search if esma_run else pcf_search
+        summary = search.with_options(task_runner=runner)(
             spec=spec,
             catalog_root=str(catalog.root),
             run_id=run_id,
             show_progress=not args.no_progress,
             max_in_flight=args.max_in_flight,
         )
-    console.print(
-        f"run {run_id}: {summary['shards']:,} shards, {summary['skipped']:,} already committed; "
-        f"space {spec.label}: {summary['pcfs']:,} PCFs, {summary['converged']:,} converged, "
-        f"{summary['conjectures']:,} conjectures ({summary['verified']:,} verified)",
-        highlight=False,
-    )
+    if esma_run:
+        console.print(
+            f"run {run_id}: {summary['shards']:,} shards, {summary['skipped']:,} already "
+            f"committed; {summary['forms']:,} forms in {summary['groups']:,} shift groups; "
+            f"space {spec.label}: {summary['conjectures']:,} conjectures "
+            f"({summary['verified']:,} verified)",
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"run {run_id}: {summary['shards']:,} shards, {summary['skipped']:,} already "
+            f"committed; space {spec.label}: {summary['pcfs']:,} PCFs, "
+            f"{summary['converged']:,} converged, {summary['conjectures']:,} conjectures "
+            f"({summary['verified']:,} verified)",
+            highlight=False,
+        )
     print_conjectures(console, catalog, spec)
     return EXIT_OK
 
 
-def print_conjectures(console: Console, catalog: Catalog, spec: PcfSpec) -> None:
+def print_conjectures(console: Console, catalog: Catalog, spec: Spec) -> None:
     """The spec's conjectures, verified first, simplest PCFs first."""
     import polars as pl
 

@@ -11,6 +11,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
+import polars as pl
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
@@ -20,9 +21,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from conjectura import __version__
 from conjectura.catalog.store import Catalog
-from conjectura.flows import faults, stages
+from conjectura.flows import esma, faults, stages
 from conjectura.flows.plan import Shard, plan_shards
-from conjectura.schemas.spec import PcfSpec
+from conjectura.schemas.spec import EsmaSpec, PcfSpec
 from conjectura.schemas.tables import CONJECTURES, PCF, RUNS
 
 TASK_RETRIES = 2
@@ -56,6 +57,13 @@ def cluster_space_task(spec: PcfSpec, catalog_root: str) -> dict[str, Any]:
 @task(name="discover-chunk", retries=TASK_RETRIES, cache_policy=NO_CACHE)
 def discover_chunk_task(spec: PcfSpec, chunk: int, catalog_root: str, run_id: str) -> dict:
     return stages.discover_chunk(spec, chunk, catalog_root, run_id)
+
+
+@task(name="esma-shard", retries=TASK_RETRIES, cache_policy=NO_CACHE)
+def esma_shard_task(
+    spec: EsmaSpec, index: int, groups: list, catalog_root: str, run_id: str
+) -> dict[str, Any]:
+    return esma.esma_shard(spec, index, groups, catalog_root, run_id)
 
 
 def new_run_id() -> str:
@@ -95,6 +103,71 @@ def pcf_search(
     totals = stages.space_totals(spec, catalog)
     _record_run(catalog, spec, run_id, started, "completed", len(shards), totals)
     return {"run_id": run_id, "shards": len(shards), "skipped": len(shards) - len(todo), **totals}
+
+
+@flow(name="esma-search", log_prints=False)
+def esma_search(
+    spec: EsmaSpec,
+    catalog_root: str,
+    run_id: str,
+    show_progress: bool = True,
+    max_in_flight: int = DEFAULT_IN_FLIGHT,
+) -> dict[str, Any]:
+    """Expand every form group of the spec under every sign pattern; resume like a PCF run."""
+    catalog = Catalog(catalog_root)
+    started = datetime.now(UTC)
+    stages.ensure_constants(spec, catalog)
+    groups = esma.plan_groups(spec, catalog.constant_expansions())
+    chunks = [groups[i : i + spec.shard_size] for i in range(0, len(groups), spec.shard_size)]
+    _record_run(catalog, spec, run_id, started, "running", len(chunks))
+    done = catalog.committed_keys(CONJECTURES, {"kind": "esma_cf"})
+    todo = [i for i in range(len(chunks)) if esma.shard_key(spec, i) not in done]
+    try:
+        with Progress(*_COLUMNS, console=Console(stderr=True), disable=not show_progress) as bar:
+            task_bar = bar.add_task(
+                "esma",
+                total=len(chunks),
+                completed=len(chunks) - len(todo),
+                detail=f"{len(groups)} form groups",
+            )
+            waiting, running = iter(todo), set()
+            while True:
+                while len(running) < max_in_flight and (i := next(waiting, None)) is not None:
+                    running.add(esma_shard_task.submit(spec, i, chunks[i], catalog_root, run_id))
+                if not running:
+                    break
+                future = next(as_completed(list(running)))
+                running.discard(future)
+                future.result()
+                bar.advance(task_bar)
+    except BaseException:
+        _record_run(catalog, spec, run_id, started, "failed", len(chunks))
+        raise
+    found = (
+        catalog.scan(CONJECTURES)
+        .filter((pl.col("space") == spec.label) & (pl.col("kind") == "esma_cf"))
+        .select(conjectures=pl.len(), verified=(pl.col("status") == "verified").sum())
+        .collect()
+    )
+    totals = {"conjectures": int(found["conjectures"][0]), "verified": int(found["verified"][0])}
+    _record_run(catalog, spec, run_id, started, "completed", len(chunks), totals)
+    return {
+        "run_id": run_id,
+        "shards": len(chunks),
+        "skipped": len(chunks) - len(todo),
+        "forms": sum(len(g) for g in groups),
+        "groups": len(groups),
+        **totals,
+    }
+
+
+_COLUMNS = (
+    TextColumn("{task.description:<10}"),
+    BarColumn(),
+    MofNCompleteColumn(),
+    TextColumn("{task.fields[detail]}"),
+    TimeElapsedColumn(),
+)
 
 
 def _cluster_and_discover(spec: PcfSpec, catalog: Catalog, run_id: str, show: bool) -> None:

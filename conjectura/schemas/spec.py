@@ -155,6 +155,55 @@ class PcfSpec(BaseModel):
         return f"{self.name}-{self.space_hash[:10]}"
 
 
+class EsmaSpec(BaseModel):
+    """ESMA: signed continued fractions of forms P(c)/Q(c) of constants, searched for
+    partial denominators that obey a short linear recurrence."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    family: Literal["esma"]
+    constants: list[str] = Field(min_length=1)
+    degree: StrictInt = Field(1, ge=1, le=3, description="degree of P and Q")
+    coefficient_bound: StrictInt = Field(2, ge=1, le=12, description="max |coefficient|")
+    periods: list[StrictInt] = Field([1, 2], min_length=1, description="sign-pattern periods")
+    terms: StrictInt = Field(100, ge=12, le=2000, description="partial denominators to expand")
+    digits: StrictInt = Field(500, ge=50, le=1000, description="precision of the expansion")
+    max_register_fraction: float = Field(0.25, gt=0, le=0.5)
+    validate_terms: StrictInt = Field(1000, ge=100, le=100_000)
+    want_digits: StrictInt = Field(100, ge=20, le=10_000)
+    shard_size: StrictInt = Field(32, ge=1, le=100_000, description="form groups per task")
+
+    @field_validator("periods")
+    @classmethod
+    def _periods_are_small_and_positive(cls, periods: list[int]) -> list[int]:
+        bad = [p for p in periods if not 1 <= p <= 6]
+        if bad:
+            raise ValueError(f"periods must be between 1 and 6, got {bad}")
+        return sorted(set(periods))
+
+    @model_validator(mode="after")
+    def _enough_terms_to_validate(self) -> EsmaSpec:
+        if self.validate_terms < self.terms:
+            raise ValueError("validate_terms must be at least terms")
+        return self
+
+    @property
+    def forms_count(self) -> int:
+        return len(self.constants) * (2 * self.coefficient_bound + 1) ** (2 * self.degree + 2)
+
+    @property
+    def spec_hash(self) -> str:
+        return _digest(self.model_dump(exclude={"name", "shard_size"}))
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}-{self.spec_hash[:10]}"
+
+
+Spec = PcfSpec | EsmaSpec
+
+
 def _as_range(coefficient: Coefficient) -> tuple[int, int]:
     if isinstance(coefficient, list):
         return coefficient[0], coefficient[1]
@@ -175,7 +224,7 @@ def default_spec_text() -> str:
     return resources.files(__package__).joinpath(DEFAULT_SPEC_RESOURCE).read_text()
 
 
-def parse_spec(text: str, *, source: str, max_space: int = DEFAULT_MAX_SPACE) -> PcfSpec:
+def parse_spec(text: str, *, source: str, max_space: int = DEFAULT_MAX_SPACE) -> Spec:
     """Validate YAML text as a spec; ``source`` names it in error messages."""
     try:
         data = yaml.safe_load(text)
@@ -184,15 +233,16 @@ def parse_spec(text: str, *, source: str, max_space: int = DEFAULT_MAX_SPACE) ->
     if not isinstance(data, dict):
         raise SpecError(f"{source}: a spec is a YAML mapping, got {type(data).__name__}")
     family = data.get("family")
-    if family != "pcf":
-        raise SpecError(f"{source}: family: unknown family {family!r} (known: pcf)")
+    models = {"pcf": PcfSpec, "esma": EsmaSpec}
+    if family not in models:
+        raise SpecError(f"{source}: family: unknown family {family!r} (known: pcf, esma)")
     try:
-        return PcfSpec.model_validate(data, context={"max_space": max_space})
+        return models[family].model_validate(data, context={"max_space": max_space})
     except ValidationError as err:
         raise SpecError(f"{source}: {_describe(err)}") from None
 
 
-def load_spec(path: str | Path | None, *, max_space: int = DEFAULT_MAX_SPACE) -> PcfSpec:
+def load_spec(path: str | Path | None, *, max_space: int = DEFAULT_MAX_SPACE) -> Spec:
     """Read a spec file, or the embedded default spec when ``path`` is None."""
     if path is None:
         return parse_spec(default_spec_text(), source="default spec", max_space=max_space)

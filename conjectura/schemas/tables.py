@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bumped whenever a column changes meaning or type; written into every Parquet file."""
 
 SCHEMA_VERSION_KEY = "conjectura.schema_version"
@@ -145,7 +145,23 @@ CONJECTURES = Table(
             _field(
                 "pslq_confirmed",
                 pa.bool_(),
-                "PSLQ at verification precision found this same relation",
+                "PSLQ at verification precision found this same relation (null: not used)",
+                nullable=True,
+            ),
+            _field(
+                "signs", INT_LIST, "esma_cf: the periodic sign pattern s_0, s_1, ...", nullable=True
+            ),
+            _field(
+                "initial_terms",
+                INT_LIST,
+                "esma_cf: a_0, a_1, ... before the recurrence has enough history",
+                nullable=True,
+            ),
+            _field(
+                "recurrence",
+                INT_LIST,
+                "esma_cf: register r with sum r[j] a[n-j] = 0 for n >= len(r) (a counted from a_1)",
+                nullable=True,
             ),
         ]
     ),
