@@ -25,6 +25,7 @@ bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/bench_default_run.py
 	$(BIN)/python tests/benchmarks/bench_memory.py
 	$(BIN)/python tests/benchmarks/bench_dynamics.py
+	$(BIN)/python tests/benchmarks/bench_esma.py
 
 lock: $(STAMP)
 	{ head -2 requirements.lock; $(BIN)/pip freeze --exclude-editable; } > requirements.lock.new && mv requirements.lock.new requirements.lock
