@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table as RichTable
 
 from conjectura.catalog.store import Catalog, CatalogError
+from conjectura.flows import clusters
 from conjectura.kernels import constants as library
+from conjectura.schemas.profile import available_profiles, load_profile
 from conjectura.schemas.spec import DEFAULT_MAX_SPACE, EsmaSpec, Spec, SpecError, load_spec
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
@@ -49,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
         "--catalog", type=Path, help="catalog root (default: $CONJECTURA_CATALOG or ./data/catalog)"
     )
     run.add_argument("--address", help="existing Dask scheduler, tcp://HOST:PORT")
+    run.add_argument(
+        "--cluster",
+        default="local",
+        help="cluster profile: a name in conjectura/infra/profiles or a .yaml path",
+    )
     run.add_argument("--workers", type=int, help="LocalCluster worker processes (default: cores)")
     run.add_argument(
         "--max-space",
@@ -64,6 +72,25 @@ def _parser() -> argparse.ArgumentParser:
         help="shards between submission and identification at once (default 8)",
     )
     run.set_defaults(handler=_run)
+
+    serve = commands.add_parser("serve", help="a scheduled Prefect deployment of a search")
+    serve.add_argument("spec", type=Path, help="search spec (YAML)")
+    when = serve.add_mutually_exclusive_group(required=True)
+    when.add_argument("--cron", help='cron schedule, e.g. "0 3 * * *"')
+    when.add_argument("--interval", type=int, help="seconds between runs")
+    serve.add_argument("--catalog", type=Path, help="catalog root")
+    serve.add_argument("--cluster", default="local", help="cluster profile for each run")
+    serve.add_argument("--name", help="deployment name (default: the spec's name)")
+    serve.add_argument("--max-space", type=int, default=DEFAULT_MAX_SPACE)
+    serve.set_defaults(handler=_serve)
+
+    cluster = commands.add_parser("cluster", help="cluster profiles")
+    cluster_actions = cluster.add_subparsers(dest="action", required=True)
+    show = cluster_actions.add_parser("render", help="what a profile would start or submit")
+    show.add_argument("profile", help="profile name or .yaml path")
+    show.set_defaults(handler=_cluster_render)
+    listing = cluster_actions.add_parser("list", help="the shipped profiles")
+    listing.set_defaults(handler=_cluster_list)
 
     catalog = commands.add_parser("catalog", help="check or compact the catalog")
     actions = catalog.add_subparsers(dest="action", required=True)
@@ -133,6 +160,63 @@ def _plot_convergence(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _serve(args: argparse.Namespace) -> int:
+    spec = validated_spec(args.spec, args.max_space)
+    profile = load_profile(args.cluster)
+    if args.interval is not None and args.interval < 1:
+        raise BadInput("--interval must be at least 1 second")
+    if args.cron is not None:
+        from cronsim import CronSim, CronSimError
+
+        try:
+            CronSim(args.cron, datetime.now())
+        except CronSimError as err:
+            raise BadInput(f"--cron {args.cron!r} does not parse: {err}") from None
+    if profile.kind == "address":
+        try:
+            clusters.check_reachable(profile.address or "")
+        except clusters.UnreachableScheduler as err:
+            raise BadInput(str(err)) from None
+    catalog = Catalog.locate(args.catalog)
+    name = args.name or spec.name
+
+    from conjectura.flows.prefect_server import api_server
+
+    with api_server(Path(".prefect")) as url:
+        from conjectura.flows.pipeline import scheduled_search
+
+        Console(soft_wrap=True).print(
+            f"serving deployment scheduled-search/{name} on {url} "
+            f"({'cron ' + args.cron if args.cron else f'every {args.interval}s'}), "
+            f"catalog {catalog.root}, cluster {profile.name}; Ctrl-C stops it",
+            highlight=False,
+        )
+        scheduled_search.serve(
+            name=name,
+            cron=args.cron,
+            interval=args.interval,
+            parameters={
+                "spec_text": args.spec.read_text(),
+                "catalog_root": str(catalog.root),
+                "cluster": args.cluster,
+            },
+            print_starting_message=False,
+        )
+    return EXIT_OK
+
+
+def _cluster_render(args: argparse.Namespace) -> int:
+    print(clusters.render(load_profile(args.profile)), end="")
+    return EXIT_OK
+
+
+def _cluster_list(args: argparse.Namespace) -> int:
+    for name in available_profiles():
+        profile = load_profile(name)
+        print(f"{name:<12} {profile.kind}")
+    return EXIT_OK
+
+
 def _catalog_check(args: argparse.Namespace) -> int:
     from conjectura.catalog.maintenance import check
 
@@ -191,6 +275,9 @@ def _run(args: argparse.Namespace) -> int:
         raise BadInput("--workers must be at least 1")
     if args.max_in_flight < 1:
         raise BadInput("--max-in-flight must be at least 1")
+    profile = load_profile(args.cluster)
+    if args.workers:
+        profile = profile.model_copy(update={"workers": args.workers, "adapt": None})
     catalog = Catalog.locate(args.catalog)
     console = Console(soft_wrap=True)
     esma_run = isinstance(spec, EsmaSpec)
@@ -205,14 +292,21 @@ def _run(args: argparse.Namespace) -> int:
         highlight=False,
     )
 
+    address = args.address or (profile.address if profile.kind == "address" else None)
+    if address:
+        try:
+            clusters.check_reachable(address)
+        except clusters.UnreachableScheduler as err:
+            raise BadInput(str(err)) from None
+
     from conjectura.flows.prefect_server import api_server
 
     with api_server(Path(".prefect")):
         # Prefect reads its settings when first imported: only now is the API URL set.
-        from conjectura.flows.pipeline import dask_task_runner, esma_search, new_run_id, pcf_search
+        from conjectura.flows.pipeline import esma_search, new_run_id, pcf_search
 
         run_id = new_run_id()
-        runner = dask_task_runner(args.address, args.workers)
+        runner = clusters.task_runner(profile, args.address)
         search = esma_search if esma_run else pcf_search
         summary = search.with_options(task_runner=runner)(
             spec=spec,

@@ -4,15 +4,14 @@ Thin on purpose: tasks call the stage functions and pass manifests; the flow onl
 them together, shows progress and writes the ``runs`` row.
 """
 
-from __future__ import annotations
 
-import os
 import secrets
 from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
 from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
 from prefect_dask import DaskTaskRunner
@@ -21,9 +20,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from conjectura import __version__
 from conjectura.catalog.store import Catalog
-from conjectura.flows import esma, faults, stages
+from conjectura.flows import clusters, esma, faults, stages
 from conjectura.flows.plan import Shard, plan_shards
-from conjectura.schemas.spec import EsmaSpec, PcfSpec
+from conjectura.schemas.profile import load_profile
+from conjectura.schemas.spec import EsmaSpec, PcfSpec, parse_spec
 from conjectura.schemas.tables import CONJECTURES, PCF, RUNS
 
 TASK_RETRIES = 2
@@ -102,6 +102,7 @@ def pcf_search(
         raise
     totals = stages.space_totals(spec, catalog)
     _record_run(catalog, spec, run_id, started, "completed", len(shards), totals)
+    publish_artifact(catalog, spec, run_id, totals)
     return {"run_id": run_id, "shards": len(shards), "skipped": len(shards) - len(todo), **totals}
 
 
@@ -151,6 +152,7 @@ def esma_search(
     )
     totals = {"conjectures": int(found["conjectures"][0]), "verified": int(found["verified"][0])}
     _record_run(catalog, spec, run_id, started, "completed", len(chunks), totals)
+    publish_artifact(catalog, spec, run_id, totals)
     return {
         "run_id": run_id,
         "shards": len(chunks),
@@ -283,15 +285,49 @@ def _record_run(
 
 def dask_task_runner(address: str | None = None, workers: int | None = None) -> DaskTaskRunner:
     """An existing scheduler at ``address``, or a LocalCluster of one process per core."""
-    if address:
-        return DaskTaskRunner(address=address)
-    return DaskTaskRunner(
-        cluster_class="distributed.LocalCluster",
-        cluster_kwargs={
-            "n_workers": workers or os.cpu_count() or 1,
-            "threads_per_worker": 1,
-            "processes": True,
-            "host": "127.0.0.1",
-            "dashboard_address": ":0",  # None still binds 8787; concurrent runs would clash
-        },
+    profile = load_profile("local")
+    if workers:
+        profile = profile.model_copy(update={"workers": workers})
+    return clusters.task_runner(profile, address)
+
+
+def publish_artifact(
+    catalog: Catalog, spec: PcfSpec | EsmaSpec, run_id: str, totals: dict[str, Any]
+) -> None:
+    """A markdown artifact in the Prefect API: what this run found."""
+    found = (
+        catalog.scan(CONJECTURES)
+        .filter(pl.col("run_id") == run_id)
+        .select("formula", "digits", "status", "detector")
+        .sort("digits", descending=True)
+        .collect()
+    )
+    lines = [
+        f"# {spec.name}: run {run_id}",
+        "",
+        ", ".join(f"{k}: {v:,}" for k, v in totals.items()),
+        "",
+        f"{found.height} new conjectures" + (" (first 200 shown)" if found.height > 200 else ""),
+        "",
+        "| formula | digits | status | detector |",
+        "|---|---:|---|---|",
+        *(f"| `{f}` | {d:.1f} | {s} | {t} |" for f, d, s, t in found.head(200).iter_rows()),
+    ]
+    create_markdown_artifact(
+        key=f"conjectures-{spec.name.lower().replace('_', '-').replace('.', '-')}",
+        markdown="\n".join(lines),
+        description=f"conjectures found by run {run_id}",
+    )
+
+
+@flow(name="scheduled-search", log_prints=False)
+def scheduled_search(spec_text: str, catalog_root: str, cluster: str = "local") -> dict:
+    """What `conjectura serve` deploys: parse the spec, pick the cluster, run the search.
+
+    Each run resumes into the same catalog, so it only adds what is new."""
+    spec = parse_spec(spec_text, source="deployment spec")
+    runner = clusters.task_runner(load_profile(cluster))
+    search = esma_search if isinstance(spec, EsmaSpec) else pcf_search
+    return search.with_options(task_runner=runner)(
+        spec=spec, catalog_root=catalog_root, run_id=new_run_id(), show_progress=False
     )

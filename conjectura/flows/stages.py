@@ -136,7 +136,7 @@ def identify_shard(spec: PcfSpec, shard: Shard, catalog_root: str, run_id: str) 
         )
         if identification is not None:
             found.append(_conjecture_row(spec, row, identification, run_id))
-    columns = {name: [r[name] for r in found] for name in CONJECTURES.schema.names}
+    columns = {name: [r.get(name) for r in found] for name in CONJECTURES.schema.names}
     path = catalog.commit(
         CONJECTURES,
         columns,
@@ -278,7 +278,7 @@ def discover_chunk(spec: PcfSpec, chunk: int, catalog_root: str, run_id: str) ->
             if identification is not None:
                 found.append(_conjecture_row(spec, row, identification, run_id))
                 break
-    columns = {name: [r[name] for r in found] for name in CONJECTURES.schema.names}
+    columns = {name: [r.get(name) for r in found] for name in CONJECTURES.schema.names}
     catalog.commit(
         CONJECTURES, columns, partition={"kind": "pcf_limit"}, key=discovery_key(spec, chunk)
     )

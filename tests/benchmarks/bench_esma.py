@@ -44,10 +44,14 @@ def main() -> None:
         seconds = time.perf_counter() - start
     forms = sum(len(g) for g in groups)
     patterns = len(sign_patterns(spec.periods))
-    print(f"e, degree 1, |coefficients| <= {args.bound}, periods {spec.periods}: "
-          f"{forms} forms in {len(groups)} shift groups, {patterns} sign patterns")
-    print(f"  {seconds:.2f} s on one core: {forms / seconds:,.1f} forms/s, "
-          f"{len(groups) * patterns / seconds:,.1f} expansions/s; {found} registers validated")
+    print(
+        f"e, degree 1, |coefficients| <= {args.bound}, periods {spec.periods}: "
+        f"{forms} forms in {len(groups)} shift groups, {patterns} sign patterns"
+    )
+    print(
+        f"  {seconds:.2f} s on one core: {forms / seconds:,.1f} forms/s, "
+        f"{len(groups) * patterns / seconds:,.1f} expansions/s; {found} registers validated"
+    )
 
 
 if __name__ == "__main__":
