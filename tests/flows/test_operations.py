@@ -201,3 +201,84 @@ def test_bad_operational_input_exits_2_and_writes_nothing(tmp_path: Path, args, 
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml", "nightly.yaml"]
+
+
+def test_infra_deployments_register_with_a_work_pool(tmp_path: Path) -> None:
+    port = free_port()
+    env = environment(
+        PREFECT_HOME=str(tmp_path / "home"),
+        DO_NOT_TRACK="1",
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_API_URL=f"http://127.0.0.1:{port}/api",
+        CONJECTURA_HOME=str(Path.cwd()),
+    )
+    server = subprocess.Popen(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    repo = Path(__file__).resolve().parents[2]
+    try:
+        wait_for_port(port, timeout=120)
+
+        def prefect(*args: str) -> subprocess.CompletedProcess:
+            return subprocess.run(
+                [str(BIN / "prefect"), "--no-prompt", *args],
+                cwd=repo,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+
+        deadline = time.monotonic() + 60
+        while (
+            pool := prefect("work-pool", "create", "conjectura", "--type", "process")
+        ).returncode != 0 and time.monotonic() < deadline:
+            time.sleep(1)  # the port opens a moment before the API answers
+        assert pool.returncode == 0, pool.stdout + pool.stderr
+        deployed = prefect("deploy", "--all", "--prefect-file", "conjectura/infra/prefect.yaml")
+        assert deployed.returncode == 0, deployed.stdout[-2000:] + deployed.stderr[-2000:]
+        for name in ("nightly-default", "weekly-esma-e"):
+            found = prefect("deployment", "inspect", f"scheduled-search/{name}")
+            assert (
+                found.returncode == 0
+                and "0 3 * * *"
+                in prefect("deployment", "inspect", "scheduled-search/nightly-default").stdout
+            )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def test_stages_run_from_a_plain_dask_client(tmp_path: Path) -> None:
+    """No Prefect: client.map over shards, as the README shows."""
+    from distributed import Client, LocalCluster
+
+    from conjectura.flows import stages
+    from conjectura.flows.plan import plan_shards
+    from conjectura.schemas.spec import parse_spec
+
+    spec = parse_spec(SMALL, source="nightly")
+    root = str(tmp_path / "catalog")
+    from conjectura.catalog.store import Catalog
+
+    stages.ensure_constants(spec, Catalog(root))
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
+        shards = plan_shards(spec)
+        screened = client.map(
+            stages.screen_shard, [spec] * len(shards), shards, [root] * len(shards)
+        )
+        identified = client.map(
+            lambda s, _: stages.identify_shard(spec, s, root, "dask"), shards, screened
+        )
+        manifests = client.gather(identified)
+    assert sum(m["conjectures"] for m in manifests) > 0
+    import polars as pl
+
+    assert pl.read_parquet(str(tmp_path / "catalog/pcf/**/*.parquet")).height == 192
