@@ -92,6 +92,19 @@ def _parser() -> argparse.ArgumentParser:
     listing = cluster_actions.add_parser("list", help="the shipped profiles")
     listing.set_defaults(handler=_cluster_list)
 
+    query = commands.add_parser("query", help="SQL (DuckDB) over the catalog's tables")
+    query.add_argument("sql", help='e.g. "SELECT formula FROM conjectures LIMIT 5"')
+    query.add_argument("--catalog", type=Path, help="catalog root")
+    query.add_argument("--format", choices=["table", "csv", "json", "parquet"], default="table")
+    query.add_argument("--out", type=Path, help="write here instead of the terminal")
+    query.set_defaults(handler=_query)
+
+    docs = commands.add_parser("docs", help="generated documentation")
+    docs_kinds = docs.add_subparsers(dest="kind", required=True)
+    docs_kinds.add_parser("tables", help="the catalog table reference (Markdown)").set_defaults(
+        handler=_docs_tables
+    )
+
     catalog = commands.add_parser("catalog", help="check or compact the catalog")
     actions = catalog.add_subparsers(dest="action", required=True)
     check = actions.add_parser("check", help="verify every file against its schema and the runs")
@@ -202,6 +215,48 @@ def _serve(args: argparse.Namespace) -> int:
             },
             print_starting_message=False,
         )
+    return EXIT_OK
+
+
+def _query(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from conjectura.catalog import api
+
+    try:
+        reader = api.open(args.catalog)
+    except FileNotFoundError as err:
+        raise BadInput(str(err)) from None
+    try:
+        frame = reader.sql(args.sql)
+    except duckdb.Error as err:
+        raise BadInput(f"query failed: {' '.join(str(err).split())}") from None
+    if args.format == "parquet":
+        if args.out is None:
+            raise BadInput("--format parquet needs --out FILE")
+        frame.write_parquet(args.out)
+        return EXIT_OK
+    if args.format == "table":
+        table = RichTable(show_lines=False)
+        for column in frame.columns:
+            table.add_column(column, overflow="fold")
+        for row in frame.iter_rows():
+            table.add_row(*("" if v is None else str(v) for v in row))
+        Console(soft_wrap=True).print(table)
+        Console(stderr=True).print(f"{frame.height} rows", highlight=False)
+        return EXIT_OK
+    text = frame.write_csv() if args.format == "csv" else frame.write_json()
+    if args.out:
+        args.out.write_text(text)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return EXIT_OK
+
+
+def _docs_tables(args: argparse.Namespace) -> int:
+    from conjectura.schemas.reference import tables_markdown
+
+    print(tables_markdown())
     return EXIT_OK
 
 

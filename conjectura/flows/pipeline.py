@@ -4,7 +4,6 @@ Thin on purpose: tasks call the stage functions and pass manifests; the flow onl
 them together, shows progress and writes the ``runs`` row.
 """
 
-
 import secrets
 from datetime import UTC, datetime
 from typing import Any

@@ -1,0 +1,100 @@
+"""The analyst's door: Polars LazyFrames per table, SQL over views, and helpers.
+
+from conjectura.catalog import api
+catalog = api.open("data/catalog")
+catalog.conjectures().filter(pl.col("basis").list.contains("zeta3")).collect()
+catalog.sql("SELECT formula, digits FROM conjectures WHERE status = 'verified'")
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from conjectura.catalog.store import Catalog
+from conjectura.schemas.tables import TABLES
+
+
+class CatalogReader:
+    """Read-only access to one catalog; every table as a hive-partitioned LazyFrame."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    @property
+    def root(self) -> Path:
+        return self.catalog.root
+
+    def table(self, name: str) -> pl.LazyFrame:
+        if name not in TABLES:
+            raise KeyError(f"no table {name!r} (tables: {', '.join(TABLES)})")
+        return self.catalog.scan(name)
+
+    def pcf(self) -> pl.LazyFrame:
+        return self.table("pcf")
+
+    def conjectures(self) -> pl.LazyFrame:
+        return self.table("conjectures")
+
+    def constants(self) -> pl.LazyFrame:
+        return self.table("constants")
+
+    def runs(self) -> pl.LazyFrame:
+        return self.table("runs")
+
+    def clusters(self) -> pl.LazyFrame:
+        return self.table("clusters")
+
+    def conjectures_with_pcf(self) -> pl.LazyFrame:
+        """Each PCF conjecture beside its screened row (limit, digits, dynamics metrics)."""
+        pcf = (
+            self.pcf()
+            .drop("a_coeffs", "b_coeffs")
+            .rename({"id": "pcf_id", "digits": "screen_digits"})
+        )
+        return self.conjectures().join(pcf, on=["pcf_id", "space"], how="inner", suffix="_pcf")
+
+    def latest_run(self) -> dict[str, Any] | None:
+        """The most recently started run, as a dict (None for an empty catalog)."""
+        runs = self.runs().sort("started_at", descending=True).head(1).collect()
+        return runs.row(0, named=True) if runs.height else None
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB with one view per table that has files."""
+        connection = duckdb.connect()
+        for name, table in TABLES.items():
+            if not any(self.catalog.table_dir(table).rglob("*.parquet")):
+                continue
+            hive = "true" if table.partition_by else "false"
+            connection.execute(
+                f"CREATE VIEW {name} AS SELECT * FROM read_parquet("
+                f"'{self.catalog.glob(table)}', hive_partitioning={hive}, union_by_name=true)"
+            )
+        return connection
+
+    def sql(self, query: str) -> pl.DataFrame:
+        with self.connect() as connection:
+            return connection.sql(query).pl()
+
+
+def open(root: str | Path | None = None) -> CatalogReader:
+    """The catalog at ``root`` (default: $CONJECTURA_CATALOG or ./data/catalog)."""
+    catalog = Catalog.locate(root)
+    if not catalog.root.is_dir():
+        raise FileNotFoundError(f"no catalog at {catalog.root}")
+    if (catalog.root / "catalog.json").exists():
+        catalog.ensure_version()
+    return CatalogReader(catalog)
+
+
+def decode_int(value: bytes | None) -> int | None:
+    """A big integer stored as signed little-endian bytes (the catalog's convention)."""
+    return None if value is None else int.from_bytes(value, "little", signed=True)
+
+
+def encode_int(value: int) -> bytes:
+    length = max(1, (value.bit_length() + 8) // 8)
+    return value.to_bytes(length, "little", signed=True)

@@ -1,0 +1,44 @@
+"""The table reference, generated from the schemas (docs/tables.md is this text)."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from conjectura.schemas.tables import SCHEMA_VERSION, TABLES
+
+
+def _type(type_: pa.DataType) -> str:
+    if pa.types.is_list(type_):
+        return f"list<{_type(type_.value_type)}>"
+    if pa.types.is_timestamp(type_):
+        return f"timestamp[{type_.unit}, {type_.tz}]"
+    return str(type_)
+
+
+def tables_markdown() -> str:
+    lines = [
+        "# Catalog tables",
+        "",
+        f"Generated from `conjectura/schemas/tables.py` (schema version {SCHEMA_VERSION}) by",
+        "`conjectura docs tables`; a test fails if this file and the code drift apart.",
+        "",
+    ]
+    for table in TABLES.values():
+        lines += [f"## `{table.name}`", "", table.description, ""]
+        if table.partition_by:
+            lines += [
+                "Hive partitions (directory names, columns when read with "
+                "`hive_partitioning`): " + ", ".join(f"`{p}`" for p in table.partition_by),
+                "",
+            ]
+        lines += ["| column | type | null | meaning |", "|---|---|---|---|"]
+        for column in table.partition_by:
+            lines.append(f"| `{column}` | string (partition) | no | see above |")
+        for field in table.schema:
+            meaning = (field.metadata or {}).get(b"meaning", b"").decode().replace("|", "\\|")
+            lines.append(
+                f"| `{field.name}` | {_type(field.type)} | "
+                f"{'yes' if field.nullable else 'no'} | {meaning} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
