@@ -99,6 +99,11 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("--out", type=Path, help="write here instead of the terminal")
     query.set_defaults(handler=_query)
 
+    report = commands.add_parser("report", help="a static HTML report of the catalog")
+    report.add_argument("--catalog", type=Path, help="catalog root")
+    report.add_argument("--out", type=Path, default=Path("report"), help="folder (./report)")
+    report.set_defaults(handler=_report)
+
     docs = commands.add_parser("docs", help="generated documentation")
     docs_kinds = docs.add_subparsers(dest="kind", required=True)
     docs_kinds.add_parser("tables", help="the catalog table reference (Markdown)").set_defaults(
@@ -250,6 +255,19 @@ def _query(args: argparse.Namespace) -> int:
         args.out.write_text(text)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from conjectura.catalog import api
+    from conjectura.flows.report import build_report
+
+    try:
+        reader = api.open(args.catalog)
+    except FileNotFoundError as err:
+        raise BadInput(str(err)) from None
+    pages = build_report(reader, args.out)
+    print(f"{pages[0]} ({len(pages) - 1} conjecture pages)")
     return EXIT_OK
 
 

@@ -1,0 +1,241 @@
+"""A static, self-contained HTML report of a catalog: formulas typeset (matplotlib
+mathtext, inline SVG), per-conjecture convergence plots, cluster planes, runs over time.
+No script, no network: every picture is inlined. Conjectures are paginated."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import polars as pl
+from matplotlib import mathtext
+
+from conjectura.catalog.api import CatalogReader
+from conjectura.flows import plots
+from conjectura.kernels.dynamics import error_curve
+
+PAGE_SIZE = 50
+MAX_PLOTTED = 500  # convergence plots beyond this many conjectures are summarised away
+CURVE_DEPTH = 300
+
+LATEX_NAMES = {
+    "pi": r"\pi",
+    "e": "e",
+    "log2": r"\ln 2",
+    "zeta3": r"\zeta(3)",
+    "zeta5": r"\zeta(5)",
+    "catalan": "G",
+    "sqrt2": r"\sqrt{2}",
+    "sqrt3": r"\sqrt{3}",
+    "sqrt5": r"\sqrt{5}",
+    "euler_gamma": r"\gamma",
+    "gompertz": r"\delta_G",
+    "L": "L",
+    "1": "1",
+}
+
+STYLE = """
+body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
+h1,h2{font-weight:600} table{border-collapse:collapse;width:100%;margin:1em 0}
+td,th{border-bottom:1px solid #ddd;padding:6px 8px;text-align:left;vertical-align:middle}
+th{background:#f4f4f4} .verified{color:#176f2c;font-weight:600} .numerical{color:#a65f00}
+.formula svg{max-width:560px;height:auto} img.curve{width:260px}
+nav a{margin-right:1em} .muted{color:#777;font-size:.9em} .planes img{width:48%}
+"""
+
+
+def latex(basis: Sequence[str], relation: Sequence[int]) -> str:
+    """The relation as TeX: L = (p0 + p1 c)/(q0 + q1 c) when it has that shape, else
+    Σ r_i b_i = 0."""
+    if len(basis) == 4 and basis[0] == "1" and basis[2] == "L" and basis[3] == f"L*{basis[1]}":
+        p0, p1, mq0, mq1 = relation
+        c = _term(basis[1])
+        numerator, denominator = _linear(p0, p1, c), _linear(-mq0, -mq1, c)
+        if denominator == "1":
+            return f"L = {numerator}"
+        return rf"L = \frac{{{numerator}}}{{{denominator}}}"
+    terms = []
+    for coefficient, entry in zip(relation, basis, strict=True):
+        if coefficient == 0:
+            continue
+        factors = entry.split("*")
+        powers = {f: factors.count(f) for f in dict.fromkeys(factors) if f != "1"}
+        monomial = "".join(_term(f) + (f"^{n}" if n > 1 else "") for f, n in powers.items())
+        magnitude = abs(coefficient)
+        body = (str(magnitude) if (magnitude != 1 or not monomial) else "") + monomial
+        terms.append(("-" if coefficient < 0 else "+") + " " + body)
+    text = " ".join(terms).removeprefix("+ ")
+    return text + " = 0"
+
+
+def _term(name: str) -> str:
+    return LATEX_NAMES.get(name, r"\mathrm{" + name.replace("_", r"\_") + "}")
+
+
+def _linear(c0: int, c1: int, c: str) -> str:
+    parts = []
+    if c1:
+        parts.append(("-" if c1 < 0 else "") + ("" if abs(c1) == 1 else str(abs(c1))) + c)
+    if c0 or not parts:
+        parts.append(f" {'-' if c0 < 0 else '+'} {abs(c0)}" if parts else str(c0))
+    return "".join(parts)
+
+
+def typeset(tex: str) -> str:
+    """Inline SVG of a TeX formula (glyphs as paths: no fonts, no script needed)."""
+    buffer = io.BytesIO()
+    mathtext.math_to_image(f"${tex}$", buffer, format="svg", dpi=140)
+    svg = buffer.getvalue().decode()
+    return svg[svg.index("<svg") :]
+
+
+def subject_tex(subject: str) -> str:
+    match = re.fullmatch(r"PCF\((.*), (.*)\)", subject)
+    if match:
+        a, b = (_poly_tex(p) for p in match.groups())
+        return rf"\mathrm{{PCF}}\left({a},\ {b}\right)"
+    return r"\mathrm{" + subject.replace(" ", r"\ ").replace("*", r"\cdot ") + "}"
+
+
+def _poly_tex(text: str) -> str:
+    return re.sub(r"\^(\d+)", r"^{\1}", text)
+
+
+def _png(figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _curve(a: list[int], b: list[int]) -> str | None:
+    try:
+        ns, errors = error_curve(a, b, CURVE_DEPTH)
+    except ValueError:
+        return None
+    figure, axes = plt.subplots(figsize=(3.2, 1.9), dpi=90)
+    axes.plot(ns, errors, lw=1)
+    axes.set_xlabel("n", fontsize=7)
+    axes.set_ylabel("log10 error", fontsize=7)
+    axes.tick_params(labelsize=6)
+    figure.tight_layout()
+    return _png(figure)
+
+
+def build_report(reader: CatalogReader, out: Path) -> list[Path]:
+    """Write index.html and conjectures-NNN.html under ``out``; return their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    conjectures = reader.conjectures().sort(["status", "digits"], descending=[True, True]).collect()
+    pages = max(1, -(-conjectures.height // PAGE_SIZE))
+    written = [out / "index.html"]
+    written[0].write_text(_index(reader, conjectures, pages))
+    for page in range(pages):
+        rows = conjectures.slice(page * PAGE_SIZE, PAGE_SIZE)
+        path = out / f"conjectures-{page + 1:03d}.html"
+        path.write_text(_conjecture_page(rows, page, pages))
+        written.append(path)
+    return written
+
+
+def _document(title: str, body: str) -> str:
+    return (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>"
+        f"<body>{body}</body></html>"
+    )
+
+
+def _nav(pages: int) -> str:
+    links = "".join(f"<a href='conjectures-{i:03d}.html'>page {i}</a>" for i in range(1, pages + 1))
+    return f"<nav><a href='index.html'>summary</a>{links}</nav>"
+
+
+def _index(reader: CatalogReader, conjectures: pl.DataFrame, pages: int) -> str:
+    runs = reader.runs().sort("started_at").collect()
+    by_kind = conjectures.group_by("kind", "status").len().sort("kind", "status")
+    body = [
+        f"<h1>conjectura catalog</h1><p class='muted'>{html.escape(str(reader.root))}</p>",
+        _nav(pages),
+        "<h2>Conjectures</h2><table><tr><th>kind</th><th>status</th><th>count</th></tr>",
+    ]
+    body += [
+        f"<tr><td>{k}</td><td class='{s}'>{s}</td><td>{n:,}</td></tr>"
+        for k, s, n in by_kind.iter_rows()
+    ]
+    body.append("</table>")
+    body.append("<h2>Runs over time</h2>")
+    if runs.height:
+        figure, axes = plt.subplots(figsize=(8, 2.6), dpi=100)
+        axes.bar(range(runs.height), runs["conjectures"].fill_null(0).to_list(), color="#4a7ab5")
+        axes.set_xticks(
+            range(runs.height),
+            [r[:15] for r in runs["run_id"]],
+            rotation=30,
+            fontsize=7,
+            ha="right",
+        )
+        axes.set_ylabel("conjectures in space")
+        figure.tight_layout()
+        body.append(f"<img alt='conjectures per run' src='{_png(figure)}'>")
+        body.append(
+            "<table><tr><th>run</th><th>spec</th><th>status</th><th>started</th>"
+            "<th>PCFs</th><th>conjectures</th><th>verified</th></tr>"
+        )
+        for run in runs.iter_rows(named=True):
+            body.append(
+                f"<tr><td>{run['run_id']}</td><td>{html.escape(run['spec_name'])}</td>"
+                f"<td>{run['status']}</td><td>{run['started_at']:%Y-%m-%d %H:%M}</td>"
+                f"<td>{run['pcfs'] or ''}</td><td>{run['conjectures'] or ''}</td>"
+                f"<td>{run['verified'] or ''}</td></tr>"
+            )
+        body.append("</table>")
+    clusters = reader.clusters().select("space").unique().collect()
+    for (space,) in clusters.iter_rows():
+        with tempfile.TemporaryDirectory() as scratch:
+            pictures = plots.cluster_planes(reader.catalog, space, Path(scratch))
+            images = "".join(
+                f"<img alt='{p.stem}' src='data:image/png;base64,"
+                f"{base64.b64encode(p.read_bytes()).decode()}'>"
+                for p in pictures
+            )
+        body.append(f"<h2>Clusters of {html.escape(space)}</h2><div class='planes'>{images}</div>")
+    return _document("conjectura catalog", "".join(body))
+
+
+def _conjecture_page(rows: pl.DataFrame, page: int, pages: int) -> str:
+    body = [
+        f"<h1>Conjectures, page {page + 1} of {pages}</h1>",
+        _nav(pages),
+        "<table><tr><th>#</th><th>formula</th><th>relation</th><th>digits</th>"
+        "<th>status</th><th>convergence</th></tr>",
+    ]
+    for i, row in enumerate(rows.iter_rows(named=True)):
+        number = page * PAGE_SIZE + i + 1
+        relation = typeset(latex(row["basis"], row["relation"]))
+        subject = typeset(subject_tex(row["subject"]))
+        curve = None
+        if row["a_coeffs"] is not None and number <= MAX_PLOTTED:
+            curve = _curve(row["a_coeffs"], row["b_coeffs"])
+        picture = f"<img class='curve' alt='convergence' src='{curve}'>" if curve else ""
+        body.append(
+            f"<tr><td>{number}</td><td class='formula'>{subject}<div class='muted'>"
+            f"{html.escape(row['formula'])}</div></td><td class='formula'>{relation}</td>"
+            f"<td>{row['digits']:.1f}</td><td class='{row['status']}'>{row['status']}</td>"
+            f"<td>{picture}</td></tr>"
+        )
+    body.append("</table>")
+    if pages * PAGE_SIZE > MAX_PLOTTED:
+        body.append(
+            f"<p class='muted'>Convergence plots are drawn for the first "
+            f"{MAX_PLOTTED} conjectures only.</p>"
+        )
+    return _document(f"conjectures {page + 1}", "".join(body))
