@@ -14,7 +14,14 @@ from conjectura.catalog.store import Catalog, CatalogError
 from conjectura.flows import clusters
 from conjectura.kernels import constants as library
 from conjectura.schemas.profile import available_profiles, load_profile
-from conjectura.schemas.spec import DEFAULT_MAX_SPACE, EsmaSpec, Spec, SpecError, load_spec
+from conjectura.schemas.spec import (
+    DEFAULT_MAX_SPACE,
+    EsmaSpec,
+    SequencesSpec,
+    Spec,
+    SpecError,
+    load_spec,
+)
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -72,6 +79,17 @@ def _parser() -> argparse.ArgumentParser:
         help="shards between submission and identification at once (default 8)",
     )
     run.set_defaults(handler=_run)
+
+    ingest = commands.add_parser("ingest", help="load integer sequences into the catalog")
+    ingest.add_argument("files", nargs="+", type=Path, help="b-file, .csv, .jsonl, .parquet")
+    ingest.add_argument(
+        "--format",
+        choices=["auto", "bfile", "csv", "jsonl", "parquet"],
+        default="auto",
+        help="default: from the file's suffix (else b-file)",
+    )
+    ingest.add_argument("--catalog", type=Path, help="catalog root")
+    ingest.set_defaults(handler=_ingest)
 
     serve = commands.add_parser("serve", help="a scheduled Prefect deployment of a search")
     serve.add_argument("spec", type=Path, help="search spec (YAML)")
@@ -223,6 +241,27 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _ingest(args: argparse.Namespace) -> int:
+    from conjectura.catalog.ingest import ingest
+
+    missing = [str(f) for f in args.files if not f.is_file()]
+    if missing:
+        raise BadInput(f"no such file: {', '.join(missing)}")
+    catalog = Catalog.locate(args.catalog)
+    console, errors = Console(soft_wrap=True), Console(stderr=True, soft_wrap=True)
+    problems = 0
+    for path in args.files:
+        report = ingest(catalog, path, None if args.format == "auto" else args.format)
+        for problem in report.problems:
+            errors.print(f"[yellow]skipped[/] {problem}", highlight=False)
+        problems += len(report.problems)
+        console.print(
+            f"{path}: {report.sequences:,} sequences, {len(report.problems)} bad lines skipped",
+            highlight=False,
+        )
+    return EXIT_OK if problems == 0 else EXIT_BAD_INPUT
+
+
 def _query(args: argparse.Namespace) -> int:
     import duckdb
 
@@ -354,11 +393,13 @@ def _run(args: argparse.Namespace) -> int:
     catalog = Catalog.locate(args.catalog)
     console = Console(soft_wrap=True)
     esma_run = isinstance(spec, EsmaSpec)
-    size = (
-        f"{spec.forms_count:,} forms, periods {spec.periods}"
-        if esma_run
-        else f"{spec.space_size:,} PCFs, depth {spec.depth}"
-    )
+    sequences_run = isinstance(spec, SequencesSpec)
+    if esma_run:
+        size = f"{spec.forms_count:,} forms, periods {spec.periods}"
+    elif sequences_run:
+        size = f"order <= {spec.max_order}, degree <= {spec.max_degree}"
+    else:
+        size = f"{spec.space_size:,} PCFs, depth {spec.depth}"
     console.print(
         f"spec [bold]{spec.name}[/] ({spec.family}): {size}, constants "
         f"{', '.join(spec.constants)} -> catalog {catalog.root}",
@@ -376,11 +417,16 @@ def _run(args: argparse.Namespace) -> int:
 
     with api_server(Path(".prefect")):
         # Prefect reads its settings when first imported: only now is the API URL set.
-        from conjectura.flows.pipeline import esma_search, new_run_id, pcf_search
+        from conjectura.flows.pipeline import (
+            esma_search,
+            new_run_id,
+            pcf_search,
+            sequences_search,
+        )
 
         run_id = new_run_id()
         runner = clusters.task_runner(profile, args.address)
-        search = esma_search if esma_run else pcf_search
+        search = esma_search if esma_run else sequences_search if sequences_run else pcf_search
         summary = search.with_options(task_runner=runner)(
             spec=spec,
             catalog_root=str(catalog.root),
@@ -388,7 +434,14 @@ def _run(args: argparse.Namespace) -> int:
             show_progress=not args.no_progress,
             max_in_flight=args.max_in_flight,
         )
-    if esma_run:
+    if sequences_run:
+        console.print(
+            f"run {run_id}: {summary['shards']:,} shards, {summary['skipped']:,} already "
+            f"committed; {summary['sequences']:,} sequences; {summary['conjectures']:,} "
+            f"conjectures ({summary['verified']:,} verified)",
+            highlight=False,
+        )
+    elif esma_run:
         console.print(
             f"run {run_id}: {summary['shards']:,} shards, {summary['skipped']:,} already "
             f"committed; {summary['forms']:,} forms in {summary['groups']:,} shift groups; "

@@ -19,10 +19,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from conjectura import __version__
 from conjectura.catalog.store import Catalog
-from conjectura.flows import clusters, esma, faults, stages
+from conjectura.flows import clusters, esma, faults, sequences, stages
 from conjectura.flows.plan import Shard, plan_shards
 from conjectura.schemas.profile import load_profile
-from conjectura.schemas.spec import EsmaSpec, PcfSpec, parse_spec
+from conjectura.schemas.spec import EsmaSpec, PcfSpec, SequencesSpec, parse_spec
 from conjectura.schemas.tables import CONJECTURES, PCF, RUNS
 
 TASK_RETRIES = 2
@@ -158,6 +158,66 @@ def esma_search(
         "skipped": len(chunks) - len(todo),
         "forms": sum(len(g) for g in groups),
         "groups": len(groups),
+        **totals,
+    }
+
+
+@task(name="detect-sequences", retries=TASK_RETRIES, cache_policy=NO_CACHE)
+def detect_sequences_task(spec: SequencesSpec, ids: list, catalog_root: str, run_id: str) -> dict:
+    return sequences.detect(spec, ids, catalog_root, run_id)
+
+
+@flow(name="sequences-search", log_prints=False)
+def sequences_search(
+    spec: SequencesSpec,
+    catalog_root: str,
+    run_id: str,
+    show_progress: bool = True,
+    max_in_flight: int = DEFAULT_IN_FLIGHT,
+) -> dict[str, Any]:
+    """Recurrence and limit detectors over the ingested sequences; resumes like any run."""
+    catalog = Catalog(catalog_root)
+    started = datetime.now(UTC)
+    stages.ensure_constants(spec, catalog)
+    shards = sequences.plan(spec, catalog)
+    _record_run(catalog, spec, run_id, started, "running", len(shards))
+    done = catalog.committed_keys(CONJECTURES, {"kind": "recurrence"})
+    todo = [ids for ids in shards if sequences.shard_key(spec, ids) not in done]
+    try:
+        with Progress(*_COLUMNS, console=Console(stderr=True), disable=not show_progress) as bar:
+            task_bar = bar.add_task(
+                "detect",
+                total=len(shards),
+                completed=len(shards) - len(todo),
+                detail=f"{sum(map(len, shards))} sequences",
+            )
+            waiting, running = iter(todo), set()
+            while True:
+                while len(running) < max_in_flight and (ids := next(waiting, None)) is not None:
+                    running.add(detect_sequences_task.submit(spec, ids, catalog_root, run_id))
+                if not running:
+                    break
+                future = next(as_completed(list(running)))
+                running.discard(future)
+                future.result()
+                bar.advance(task_bar)
+    except BaseException:
+        _record_run(catalog, spec, run_id, started, "failed", len(shards))
+        raise
+    found = (
+        catalog.scan(CONJECTURES)
+        .filter(pl.col("space") == spec.label)
+        .select(conjectures=pl.len(), verified=(pl.col("status") == "verified").sum())
+        .collect()
+    )
+    totals = {"conjectures": int(found["conjectures"][0]), "verified": int(found["verified"][0])}
+    _record_run(catalog, spec, run_id, started, "completed", len(shards), totals)
+    publish_artifact(catalog, spec, run_id, totals)
+    return {
+        "run_id": run_id,
+        "shards": len(shards),
+        "skipped": len(shards) - len(todo),
+        "sequences": sum(map(len, shards)),
         **totals,
     }
 
@@ -326,7 +386,7 @@ def scheduled_search(spec_text: str, catalog_root: str, cluster: str = "local") 
     Each run resumes into the same catalog, so it only adds what is new."""
     spec = parse_spec(spec_text, source="deployment spec")
     runner = clusters.task_runner(load_profile(cluster))
-    search = esma_search if isinstance(spec, EsmaSpec) else pcf_search
+    search = {EsmaSpec: esma_search, SequencesSpec: sequences_search}.get(type(spec), pcf_search)
     return search.with_options(task_runner=runner)(
         spec=spec, catalog_root=catalog_root, run_id=new_run_id(), show_progress=False
     )

@@ -201,7 +201,31 @@ class EsmaSpec(BaseModel):
         return f"{self.name}-{self.spec_hash[:10]}"
 
 
-Spec = PcfSpec | EsmaSpec
+class SequencesSpec(BaseModel):
+    """Detectors over the ingested `sequences` table."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    family: Literal["sequences"]
+    names: list[str] = Field([], description="only sequences with these names (all if empty)")
+    max_order: StrictInt = Field(4, ge=1, le=12)
+    max_degree: StrictInt = Field(4, ge=0, le=12)
+    held_back: StrictInt = Field(8, ge=1, le=1000, description="terms the guess never sees")
+    constants: list[str] = Field([], description="for limits of a(n+1)/a(n)")
+    lookup_bound: StrictInt = Field(8, ge=1, le=64)
+    shard_size: StrictInt = Field(200, ge=1, le=100_000)
+
+    @property
+    def spec_hash(self) -> str:
+        return _digest(self.model_dump(exclude={"name", "shard_size"}))
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}-{self.spec_hash[:10]}"
+
+
+Spec = PcfSpec | EsmaSpec | SequencesSpec
 
 
 def _as_range(coefficient: Coefficient) -> tuple[int, int]:
@@ -233,9 +257,11 @@ def parse_spec(text: str, *, source: str, max_space: int = DEFAULT_MAX_SPACE) ->
     if not isinstance(data, dict):
         raise SpecError(f"{source}: a spec is a YAML mapping, got {type(data).__name__}")
     family = data.get("family")
-    models = {"pcf": PcfSpec, "esma": EsmaSpec}
+    models = {"pcf": PcfSpec, "esma": EsmaSpec, "sequences": SequencesSpec}
     if family not in models:
-        raise SpecError(f"{source}: family: unknown family {family!r} (known: pcf, esma)")
+        raise SpecError(
+            f"{source}: family: unknown family {family!r} (known: pcf, esma, sequences)"
+        )
     try:
         return models[family].model_validate(data, context={"max_space": max_space})
     except ValidationError as err:

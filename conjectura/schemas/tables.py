@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bumped whenever a column changes meaning or type; written into every Parquet file."""
 
 SCHEMA_VERSION_KEY = "conjectura.schema_version"
@@ -138,7 +138,8 @@ CONJECTURES = Table(
                 "digits",
                 pa.float64(),
                 "significant decimal digits to which the relation holds for the exact "
-                "convergent p_N/q_N at depth exact_depth (constants to 1000+ digits)",
+                "convergent p_N/q_N at depth exact_depth (constants to 1000+ digits); for "
+                "kind recurrence, the number of terms it was checked on exactly",
             ),
             _field("status", pa.string(), f"one of {', '.join(CONJECTURE_STATUSES)}"),
             _field("exact_depth", pa.int32(), "depth N of the exact convergent used"),
