@@ -48,6 +48,10 @@ class CatalogReader:
     def clusters(self) -> pl.LazyFrame:
         return self.table("clusters")
 
+    def sequences(self) -> pl.LazyFrame:
+        """Ingested sequences; decode a term with :func:`decode_int`."""
+        return self.table("sequences")
+
     def conjectures_with_pcf(self) -> pl.LazyFrame:
         """Each PCF conjecture beside its screened row (limit, digits, dynamics metrics)."""
         pcf = (

@@ -233,4 +233,23 @@ CLUSTERS = Table(
     ),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (PCF, CONJECTURES, CONSTANTS, RUNS, CLUSTERS)}
+SEQUENCES = Table(
+    name="sequences",
+    partition_by=(),
+    description="Integer sequences ingested from b-files, CSV, JSONL or Parquet.",
+    schema=pa.schema(
+        [
+            _field("seq_id", pa.string(), "stable id from the terms and offset (sha256, 16 hex)"),
+            _field("name", pa.string(), "name given by the source (file stem for b-files)"),
+            _field("source", pa.string(), "file the sequence came from"),
+            _field("line", pa.int64(), "line (or row) of the source where it starts"),
+            _field("offset", pa.int64(), "index n of the first term"),
+            _field("n_terms", pa.int64(), "number of terms"),
+            _field("terms", pa.list_(pa.binary()), "terms as signed little-endian bytes"),
+        ]
+    ),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t for t in (PCF, CONJECTURES, CONSTANTS, RUNS, CLUSTERS, SEQUENCES)
+}
