@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/bench_memory.py
 	$(BIN)/python tests/benchmarks/bench_dynamics.py
 	$(BIN)/python tests/benchmarks/bench_esma.py
+	$(BIN)/python tests/benchmarks/bench_sequences.py
 
 lock: $(STAMP)
 	{ head -2 requirements.lock; $(BIN)/pip freeze --exclude-editable; } > requirements.lock.new && mv requirements.lock.new requirements.lock
