@@ -5,7 +5,9 @@ them together, shows progress and writes the ``runs`` row.
 """
 
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -123,33 +125,21 @@ def esma_search(
     done = catalog.committed_keys(CONJECTURES, {"kind": "esma_cf"})
     todo = [i for i in range(len(chunks)) if esma.shard_key(spec, i) not in done]
     try:
-        with Progress(*_COLUMNS, console=Console(stderr=True), disable=not show_progress) as bar:
-            task_bar = bar.add_task(
-                "esma",
-                total=len(chunks),
-                completed=len(chunks) - len(todo),
-                detail=f"{len(groups)} form groups",
-            )
-            waiting, running = iter(todo), set()
-            while True:
-                while len(running) < max_in_flight and (i := next(waiting, None)) is not None:
-                    running.add(esma_shard_task.submit(spec, i, chunks[i], catalog_root, run_id))
-                if not running:
-                    break
-                future = next(as_completed(list(running)))
-                running.discard(future)
-                future.result()
-                bar.advance(task_bar)
+        _bounded(
+            "esma",
+            [
+                partial(esma_shard_task.submit, spec, i, chunks[i], catalog_root, run_id)
+                for i in todo
+            ],
+            total=len(chunks),
+            detail=f"{len(groups)} form groups",
+            max_in_flight=max_in_flight,
+            show=show_progress,
+        )
     except BaseException:
         _record_run(catalog, spec, run_id, started, "failed", len(chunks))
         raise
-    found = (
-        catalog.scan(CONJECTURES)
-        .filter((pl.col("space") == spec.label) & (pl.col("kind") == "esma_cf"))
-        .select(conjectures=pl.len(), verified=(pl.col("status") == "verified").sum())
-        .collect()
-    )
-    totals = {"conjectures": int(found["conjectures"][0]), "verified": int(found["verified"][0])}
+    totals = _conjecture_totals(catalog, spec.label)
     _record_run(catalog, spec, run_id, started, "completed", len(chunks), totals)
     publish_artifact(catalog, spec, run_id, totals)
     return {
@@ -184,33 +174,21 @@ def sequences_search(
     done = catalog.committed_keys(CONJECTURES, {"kind": "recurrence"})
     todo = [ids for ids in shards if sequences.shard_key(spec, ids) not in done]
     try:
-        with Progress(*_COLUMNS, console=Console(stderr=True), disable=not show_progress) as bar:
-            task_bar = bar.add_task(
-                "detect",
-                total=len(shards),
-                completed=len(shards) - len(todo),
-                detail=f"{sum(map(len, shards))} sequences",
-            )
-            waiting, running = iter(todo), set()
-            while True:
-                while len(running) < max_in_flight and (ids := next(waiting, None)) is not None:
-                    running.add(detect_sequences_task.submit(spec, ids, catalog_root, run_id))
-                if not running:
-                    break
-                future = next(as_completed(list(running)))
-                running.discard(future)
-                future.result()
-                bar.advance(task_bar)
+        _bounded(
+            "detect",
+            [
+                partial(detect_sequences_task.submit, spec, ids, catalog_root, run_id)
+                for ids in todo
+            ],
+            total=len(shards),
+            detail=f"{sum(map(len, shards))} sequences",
+            max_in_flight=max_in_flight,
+            show=show_progress,
+        )
     except BaseException:
         _record_run(catalog, spec, run_id, started, "failed", len(shards))
         raise
-    found = (
-        catalog.scan(CONJECTURES)
-        .filter(pl.col("space") == spec.label)
-        .select(conjectures=pl.len(), verified=(pl.col("status") == "verified").sum())
-        .collect()
-    )
-    totals = {"conjectures": int(found["conjectures"][0]), "verified": int(found["verified"][0])}
+    totals = _conjecture_totals(catalog, spec.label)
     _record_run(catalog, spec, run_id, started, "completed", len(shards), totals)
     publish_artifact(catalog, spec, run_id, totals)
     return {
@@ -220,6 +198,43 @@ def sequences_search(
         "sequences": sum(map(len, shards)),
         **totals,
     }
+
+
+def _bounded(
+    description: str,
+    submissions: list[Callable[[], PrefectFuture]],
+    *,
+    total: int,
+    detail: str,
+    max_in_flight: int,
+    show: bool,
+) -> None:
+    """Run the submissions with at most ``max_in_flight`` futures alive, showing progress;
+    ``total`` counts the work already committed before this run as done."""
+    with Progress(*_COLUMNS, console=Console(stderr=True), disable=not show) as bar:
+        task_bar = bar.add_task(
+            description, total=total, completed=total - len(submissions), detail=detail
+        )
+        waiting, running = iter(submissions), set()
+        while True:
+            while len(running) < max_in_flight and (submit := next(waiting, None)) is not None:
+                running.add(submit())
+            if not running:
+                break
+            future = next(as_completed(list(running)))
+            running.discard(future)
+            future.result()  # re-raises a task's failure after its retries
+            bar.advance(task_bar)
+
+
+def _conjecture_totals(catalog: Catalog, space: str) -> dict[str, int]:
+    found = (
+        catalog.scan(CONJECTURES)
+        .filter(pl.col("space") == space)
+        .select(conjectures=pl.len(), verified=(pl.col("status") == "verified").sum())
+        .collect()
+    )
+    return {"conjectures": int(found["conjectures"][0]), "verified": int(found["verified"][0])}
 
 
 _COLUMNS = (

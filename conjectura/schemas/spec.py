@@ -155,7 +155,20 @@ class PcfSpec(BaseModel):
         return f"{self.name}-{self.space_hash[:10]}"
 
 
-class EsmaSpec(BaseModel):
+class _HashedSpec(BaseModel):
+    """A spec whose results are labelled by its content: ``name-<hash10>``."""
+
+    @property
+    def spec_hash(self) -> str:
+        """Hash of everything that determines the results (name and shard size excluded)."""
+        return _digest(self.model_dump(exclude={"name", "shard_size"}))
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}-{self.spec_hash[:10]}"
+
+
+class EsmaSpec(_HashedSpec):
     """ESMA: signed continued fractions of forms P(c)/Q(c) of constants, searched for
     partial denominators that obey a short linear recurrence."""
 
@@ -192,16 +205,8 @@ class EsmaSpec(BaseModel):
     def forms_count(self) -> int:
         return len(self.constants) * (2 * self.coefficient_bound + 1) ** (2 * self.degree + 2)
 
-    @property
-    def spec_hash(self) -> str:
-        return _digest(self.model_dump(exclude={"name", "shard_size"}))
 
-    @property
-    def label(self) -> str:
-        return f"{self.name}-{self.spec_hash[:10]}"
-
-
-class SequencesSpec(BaseModel):
+class SequencesSpec(_HashedSpec):
     """Detectors over the ingested `sequences` table."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -215,14 +220,6 @@ class SequencesSpec(BaseModel):
     constants: list[str] = Field([], description="for limits of a(n+1)/a(n)")
     lookup_bound: StrictInt = Field(8, ge=1, le=64)
     shard_size: StrictInt = Field(200, ge=1, le=100_000)
-
-    @property
-    def spec_hash(self) -> str:
-        return _digest(self.model_dump(exclude={"name", "shard_size"}))
-
-    @property
-    def label(self) -> str:
-        return f"{self.name}-{self.spec_hash[:10]}"
 
 
 Spec = PcfSpec | EsmaSpec | SequencesSpec
