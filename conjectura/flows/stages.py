@@ -30,13 +30,13 @@ from conjectura.kernels.identify import (
 )
 from conjectura.kernels.screen import CONVERGED, STATUS_NAMES, screen_pcfs
 from conjectura.kernels.space import coefficients_at, pcf_id, pcf_text, trimmed
-from conjectura.schemas.spec import PcfSpec
+from conjectura.schemas.spec import PcfSpec, Spec
 from conjectura.schemas.tables import CLUSTERS, CONJECTURES, CONSTANTS, DYNAMICS_FIELDS, PCF
 
 Manifest = dict[str, Any]
 
 
-def ensure_constants(spec: PcfSpec, catalog: Catalog) -> list[str]:
+def ensure_constants(spec: Spec, catalog: Catalog) -> list[str]:
     """Compute and commit every library constant the spec needs that the catalog lacks."""
     needed = sorted({f for name in spec.constants for f in library.factors(name)})
     present = set(catalog.constant_expansions())

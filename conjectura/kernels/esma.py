@@ -236,7 +236,6 @@ class Form:
 
 def enumerate_forms(constants: Sequence[str], degree: int, bound: int) -> list[Form]:
     """Every P(c)/Q(c) once: primitive, Q's leading coefficient positive, not rational."""
-    span = range(-bound, bound + 1)
     forms = []
     for name in constants:
         for coefficients in np.ndindex(*([2 * bound + 1] * (2 * degree + 2))):
@@ -247,7 +246,6 @@ def enumerate_forms(constants: Sequence[str], degree: int, bound: int) -> list[F
             if _gcd_all(values) != 1 or next(v for v in reversed(q) if v) < 0:
                 continue
             forms.append(Form(name, p, q))
-    del span
     return forms
 
 
