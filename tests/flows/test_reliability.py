@@ -132,6 +132,7 @@ def test_sigkill_a_worker_mid_run(tmp_path: Path) -> None:
         for i in range(2)
     ]
     try:
+        wait_for_port(port)  # the run checks the scheduler answers before it starts
         run = start_run(
             tmp_path,
             spec_file(tmp_path, "killworker"),
