@@ -4,8 +4,9 @@ Thin on purpose: tasks call the stage functions and pass manifests; the flow onl
 them together, shows progress and writes the ``runs`` row.
 """
 
+import contextlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -85,10 +86,8 @@ def pcf_search(
     repeated run ends with the same catalog as one clean run.
     """
     catalog = Catalog(catalog_root)
-    started = datetime.now(UTC)
     shards = plan_shards(spec)
-    _record_run(catalog, spec, run_id, started, "running", len(shards))
-    try:
+    with _recorded_run(catalog, spec, run_id, len(shards)) as totals:
         stages.ensure_constants(spec, catalog)
         screened = catalog.committed_keys(PCF, {"space": spec.label})
         identified = catalog.committed_keys(CONJECTURES, {"kind": "pcf_limit"})
@@ -98,12 +97,7 @@ def pcf_search(
         )
         if spec.dynamics is not None and spec.dynamics.cluster is not None:
             _cluster_and_discover(spec, catalog, run_id, show_progress)
-    except BaseException:
-        _record_run(catalog, spec, run_id, started, "failed", len(shards))
-        raise
-    totals = stages.space_totals(spec, catalog)
-    _record_run(catalog, spec, run_id, started, "completed", len(shards), totals)
-    publish_artifact(catalog, spec, run_id, totals)
+        totals.update(stages.space_totals(spec, catalog))
     return {"run_id": run_id, "shards": len(shards), "skipped": len(shards) - len(todo), **totals}
 
 
@@ -117,14 +111,12 @@ def esma_search(
 ) -> dict[str, Any]:
     """Expand every form group of the spec under every sign pattern; resume like a PCF run."""
     catalog = Catalog(catalog_root)
-    started = datetime.now(UTC)
     stages.ensure_constants(spec, catalog)
     groups = esma.plan_groups(spec, catalog.constant_expansions())
     chunks = [groups[i : i + spec.shard_size] for i in range(0, len(groups), spec.shard_size)]
-    _record_run(catalog, spec, run_id, started, "running", len(chunks))
     done = catalog.committed_keys(CONJECTURES, {"kind": "esma_cf"})
     todo = [i for i in range(len(chunks)) if esma.shard_key(spec, i) not in done]
-    try:
+    with _recorded_run(catalog, spec, run_id, len(chunks)) as totals:
         _bounded(
             "esma",
             [
@@ -136,12 +128,7 @@ def esma_search(
             max_in_flight=max_in_flight,
             show=show_progress,
         )
-    except BaseException:
-        _record_run(catalog, spec, run_id, started, "failed", len(chunks))
-        raise
-    totals = _conjecture_totals(catalog, spec.label)
-    _record_run(catalog, spec, run_id, started, "completed", len(chunks), totals)
-    publish_artifact(catalog, spec, run_id, totals)
+        totals.update(_conjecture_totals(catalog, spec.label))
     return {
         "run_id": run_id,
         "shards": len(chunks),
@@ -167,13 +154,11 @@ def sequences_search(
 ) -> dict[str, Any]:
     """Recurrence and limit detectors over the ingested sequences; resumes like any run."""
     catalog = Catalog(catalog_root)
-    started = datetime.now(UTC)
     stages.ensure_constants(spec, catalog)
     shards = sequences.plan(spec, catalog)
-    _record_run(catalog, spec, run_id, started, "running", len(shards))
     done = catalog.committed_keys(CONJECTURES, {"kind": "recurrence"})
     todo = [ids for ids in shards if sequences.shard_key(spec, ids) not in done]
-    try:
+    with _recorded_run(catalog, spec, run_id, len(shards)) as totals:
         _bounded(
             "detect",
             [
@@ -185,12 +170,7 @@ def sequences_search(
             max_in_flight=max_in_flight,
             show=show_progress,
         )
-    except BaseException:
-        _record_run(catalog, spec, run_id, started, "failed", len(shards))
-        raise
-    totals = _conjecture_totals(catalog, spec.label)
-    _record_run(catalog, spec, run_id, started, "completed", len(shards), totals)
-    publish_artifact(catalog, spec, run_id, totals)
+        totals.update(_conjecture_totals(catalog, spec.label))
     return {
         "run_id": run_id,
         "shards": len(shards),
@@ -198,6 +178,22 @@ def sequences_search(
         "sequences": sum(map(len, shards)),
         **totals,
     }
+
+
+@contextlib.contextmanager
+def _recorded_run(catalog: Catalog, spec: Any, run_id: str, shards: int) -> Iterator[dict]:
+    """The run's `runs` row: `running` on entry, then `failed` or `completed` with the
+    totals the block filled in, and the run's artifact."""
+    started = datetime.now(UTC)
+    _record_run(catalog, spec, run_id, started, "running", shards)
+    totals: dict[str, int] = {}
+    try:
+        yield totals
+    except BaseException:
+        _record_run(catalog, spec, run_id, started, "failed", shards)
+        raise
+    _record_run(catalog, spec, run_id, started, "completed", shards, totals)
+    publish_artifact(catalog, spec, run_id, totals)
 
 
 def _bounded(

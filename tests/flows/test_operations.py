@@ -13,7 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.flows.test_reliability import BIN, environment, free_port, table, wait_for_port
+from tests.flows.test_reliability import (
+    BIN,
+    dask_processes,
+    environment,
+    free_port,
+    table,
+    wait_for_port,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -96,39 +103,7 @@ def test_served_deployment_runs_and_publishes_an_artifact(tmp_path: Path) -> Non
 
 def test_address_run_equals_a_local_run(tmp_path: Path) -> None:
     (tmp_path / "nightly.yaml").write_text(SMALL)
-    port = free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    quiet = {"start_new_session": True, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    scheduler = subprocess.Popen(
-        [
-            str(BIN / "dask"),
-            "scheduler",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-dashboard",
-        ],
-        **quiet,
-    )
-    workers = [
-        subprocess.Popen(
-            [
-                str(BIN / "dask"),
-                "worker",
-                address,
-                "--nthreads",
-                "1",
-                "--no-dashboard",
-                "--host",
-                "127.0.0.1",
-            ],
-            **quiet,
-        )
-        for _ in range(2)
-    ]
-    try:
-        wait_for_port(port)
+    with dask_processes() as (address, _):
         remote = cli(
             tmp_path,
             "run",
@@ -140,10 +115,6 @@ def test_address_run_equals_a_local_run(tmp_path: Path) -> None:
             "remote",
         )
         assert remote.returncode == 0, remote.stderr[-2000:]
-    finally:
-        for process in [*workers, scheduler]:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
     local = cli(tmp_path, "run", "nightly.yaml", "--no-progress", "--catalog", "local")
     assert local.returncode == 0, local.stderr[-2000:]
     for name, key, volatile in (

@@ -6,12 +6,14 @@ a `dask scheduler` with `dask worker` processes, SIGKILL where the issue says SI
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -95,7 +97,10 @@ def wait_for_port(port: int, timeout: float = 60) -> None:
     raise AssertionError(f"nothing listens on port {port} after {timeout}s")
 
 
-def test_sigkill_a_worker_mid_run(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def dask_processes(workers: int = 2) -> Iterator[tuple[str, list[subprocess.Popen]]]:
+    """A real `dask scheduler` and `dask worker` processes on loopback, killed afterwards;
+    yields the address once the scheduler listens, and the worker processes."""
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     quiet = {"start_new_session": True, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
@@ -111,7 +116,7 @@ def test_sigkill_a_worker_mid_run(tmp_path: Path) -> None:
         ],
         **quiet,
     )
-    workers = [
+    processes = [
         subprocess.Popen(
             [
                 str(BIN / "dask"),
@@ -129,10 +134,20 @@ def test_sigkill_a_worker_mid_run(tmp_path: Path) -> None:
             ],
             **quiet,
         )
-        for i in range(2)
+        for i in range(workers)
     ]
     try:
-        wait_for_port(port)  # the run checks the scheduler answers before it starts
+        wait_for_port(port)  # a run checks the scheduler answers before it starts
+        yield address, processes
+    finally:
+        for process in [*processes, scheduler]:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def test_sigkill_a_worker_mid_run(tmp_path: Path) -> None:
+    with dask_processes() as (address, workers):
         run = start_run(
             tmp_path,
             spec_file(tmp_path, "killworker"),
@@ -144,11 +159,6 @@ def test_sigkill_a_worker_mid_run(tmp_path: Path) -> None:
         wait_for_files(tmp_path / "data" / "catalog" / "pcf", 2)
         os.killpg(workers[0].pid, signal.SIGKILL)
         finish(run)
-    finally:
-        for process in [*workers, scheduler]:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
     assert_exactly_once(tmp_path / "data" / "catalog", 3645)
 
 
