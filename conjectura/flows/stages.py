@@ -21,7 +21,7 @@ from conjectura.catalog.store import Catalog
 from conjectura.flows.plan import Shard
 from conjectura.kernels import constants as library
 from conjectura.kernels.clustering import PLANES, cluster_plane, plane_name
-from conjectura.kernels.dynamics import dynamics
+from conjectura.kernels.dynamics import Dynamics, dynamics, mirrored
 from conjectura.kernels.identify import (
     MobiusTable,
     discover_with_constant,
@@ -63,7 +63,9 @@ def ensure_constants(spec: Spec, catalog: Catalog) -> list[str]:
 
 def screen_shard(spec: PcfSpec, shard: Shard, catalog_root: str) -> Manifest:
     """Enumerate the shard, walk it with the float64 kernel, commit its ``pcf`` rows."""
-    rows = coefficients_at(spec.coefficient_ranges, shard.start, shard.stop)
+    rows = np.concatenate(
+        [coefficients_at(spec.coefficient_ranges, start, stop) for start, stop in shard.ranges]
+    )
     a_rows, b_rows = rows[:, : len(spec.a)], rows[:, len(spec.a) :]
     status, limit, digits = screen_pcfs(a_rows, b_rows, spec.depth)
     a_lists = [trimmed(r) for r in a_rows.tolist()]
@@ -94,15 +96,25 @@ def screen_shard(spec: PcfSpec, shard: Shard, catalog_root: str) -> Manifest:
 def _dynamics_columns(
     spec: PcfSpec, a_lists: list[list[int]], b_lists: list[list[int]], converged: list[bool]
 ) -> dict[str, list]:
-    """Exact convergence-dynamics metrics of the converged rows (all null if not asked)."""
+    """Exact convergence-dynamics metrics of the converged rows (all null if not asked).
+
+    A PCF and its mirror PCF(−a, b) share their metrics, so each pair is walked once."""
     names = [f.name for f in DYNAMICS_FIELDS]
     columns: dict[str, list] = {name: [None] * len(a_lists) for name in names}
     if spec.dynamics is None:
         return columns
+    walked: dict[tuple[tuple[int, ...], tuple[int, ...]], Dynamics] = {}
     for i, ok in enumerate(converged):
         if not ok:
             continue
-        row = dynamics(a_lists[i], b_lists[i], spec.dynamics.depth).as_row()
+        a, b = a_lists[i], b_lists[i]
+        mirror = (tuple(-c for c in a), tuple(b))
+        if mirror in walked:
+            metrics = mirrored(walked[mirror], a, b)
+        else:
+            metrics = dynamics(a, b, spec.dynamics.depth)
+            walked[(tuple(a), tuple(b))] = metrics
+        row = metrics.as_row()
         row["metrics_depth"] = row.pop("depth")
         row["metrics_reason"] = row.pop("reason")
         for name in names:

@@ -35,6 +35,18 @@ LIBRARY: dict[str, ConstantDefinition] = {
         ConstantDefinition("sqrt3", "√3", lambda: mpmath.sqrt(3), "mpmath.sqrt(3)"),
         ConstantDefinition("sqrt5", "√5", lambda: mpmath.sqrt(5), "mpmath.sqrt(5)"),
         ConstantDefinition(
+            "gauss",
+            "G = 1/agm(1, √2) (Gauss' constant)",
+            lambda: 1 / mpmath.agm(1, mpmath.sqrt(2)),
+            "1 / mpmath.agm(1, mpmath.sqrt(2))",
+        ),
+        ConstantDefinition(
+            "lemniscate",
+            "ϖ = π·G (lemniscate constant)",
+            lambda: mpmath.pi / mpmath.agm(1, mpmath.sqrt(2)),
+            "mpmath.pi / mpmath.agm(1, mpmath.sqrt(2))",
+        ),
+        ConstantDefinition(
             "euler_gamma", "γ (Euler–Mascheroni)", lambda: +mpmath.euler, "mpmath.euler"
         ),
         ConstantDefinition(

@@ -4,7 +4,8 @@ Definitions (shared field notes, "Factorial reduction" and "Clustering by conver
 dynamics"), with L = p_N/q_N and q̃_n = q_n / gcd(p_n, q_n):
 
 - FR statistic s_n = log gcd(p_n, q_n)/n + deg(a)·(1 − log n), sampled every 200 terms
-  up to 1400; factorial reduction (FR) when the last two samples differ by < 0.1.
+  up to 1400; factorial reduction (FR) when the last two samples differ by < 0.1 (so only
+  those two are computed).
 - δ at depth n: −1 − log|L − p_n/q_n| / log q̃_n (FR δ), or over log q_n (naive δ); taken
   at n = N/2 with L from depth N (blind δ).
 - (c, d): least squares of log q̃_n = c·n + d·n·log n at n ∈ {6, N/8, N/4, N/2, N};
@@ -17,19 +18,20 @@ dynamics"), with L = p_N/q_N and q̃_n = q_n / gcd(p_n, q_n):
 
 Every difference L − p_n/q_n is formed exactly, (p_N·q_n − p_n·q_N)/(q_N·q_n), so no
 precision is lost however close the convergents are; logarithms of the big integers
-come from arb. A PCF whose metrics cannot be computed gets a reason, not a number.
+come from arb. A PCF whose metrics cannot be computed gets a reason, not a number; a
+fraction that terminates (b(k) = 0 for some k >= 1) is a rational and has none.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 from flint import arb, fmpz
 
-from conjectura.kernels.exact import ConvergentWalk
+from conjectura.kernels.exact import convergents_at
 
 FR_STEP = 200
 FR_LAST = 1400
@@ -83,47 +85,74 @@ def eigenvalue_ratio(a: Sequence[int], b: Sequence[int]) -> tuple[float, bool]:
     if discriminant < 0:
         return 0.0, True  # conjugate eigenvalues of one modulus
     root = math.sqrt(discriminant)
-    numerator, denominator = abs(big_a + root), abs(big_a - root)
-    if denominator == 0.0:
+    # |A + root| and |A − root| swap when A changes sign; taking the log of the larger over
+    # the smaller, signed like A, makes PCF(−a, b)'s ratio the exact negative of PCF(a, b)'s.
+    larger, smaller = abs(big_a) + root, abs(abs(big_a) - root)
+    if smaller == 0.0:
         return math.inf, False
-    if numerator == 0.0:
-        return math.inf, False
-    return math.log(numerator / denominator), False
+    return math.copysign(math.log(larger / smaller), big_a) if big_a else 0.0, False
+
+
+def terminating_depth(b: Sequence[int], depth: int) -> int | None:
+    """The first k in 1..depth with b(k) = 0, where the fraction stops (a rational), or None."""
+    coefficients = list(b)
+    while coefficients and coefficients[0] == 0:  # b(n) = n^j·b'(n): roots of b' only
+        coefficients.pop(0)
+    if not coefficients:
+        return 1
+    constant = abs(coefficients[0])  # an integer root k >= 1 divides the constant term
+    for k in range(1, min(constant, depth) + 1):
+        if constant % k == 0 and sum(c * k**i for i, c in enumerate(coefficients)) == 0:
+            return k
+    return None
+
+
+def sample_depths(depth: int) -> tuple[list[int], list[int], list[int]]:
+    """(growth, convergence, FR) sample depths for N = ``depth``."""
+    growth = sorted({6, depth // 8, depth // 4, depth // 2, depth})
+    convergence = sorted({max(1, depth * k // 16) for k in range(1, 9)})
+    fr = list(range(FR_STEP, min(FR_LAST, depth) + 1, FR_STEP))[-2:]  # the flag compares two
+    return growth, convergence, fr
 
 
 def dynamics(a: Sequence[int], b: Sequence[int], depth: int) -> Dynamics:
     """All metrics of PCF(a, b) from exact convergents up to ``depth`` (N)."""
     n_max = depth
-    growth_points = sorted({6, n_max // 8, n_max // 4, n_max // 2, n_max})
-    convergence_points = sorted({max(1, n_max * k // 16) for k in range(1, 9)})
-    fr_points = list(range(FR_STEP, min(FR_LAST, n_max) + 1, FR_STEP))
-    wanted = sorted({*growth_points, *convergence_points, *fr_points, n_max // 2, n_max})
-    if wanted[0] < 1:
+    half = n_max // 2
+    growth_points, convergence_points, fr_points = sample_depths(n_max)
+    if min(growth_points) < 1:
         return Dynamics(depth, reason=f"depth {depth} too small")
+    stop = terminating_depth(b, n_max)
+    if stop is not None:
+        return Dynamics(depth, reason=f"b({stop}) = 0: the fraction terminates")
+    # gcd(p_n, q_n) is the costly part: it is taken only where a metric uses it.
+    reduced_at = {*growth_points, *fr_points, half}
+    error_at = {*convergence_points, half}
 
-    walk = ConvergentWalk(a, b)
-    at = {}
-    for n in wanted:
-        convergent = walk.at(n)
-        at[n] = (convergent.p, convergent.q)
-    p_last, q_last = at[n_max]
+    depths = sorted(reduced_at | error_at | {n_max})
+    at = dict(zip(depths, convergents_at(a, b, depths), strict=True))
+    p_last, q_last = at[n_max].p, at[n_max].q
     if q_last == 0:
         return Dynamics(depth, reason=f"q_{n_max} = 0")
+    log_q_last = _log(q_last)
 
     log_q_reduced: dict[int, float] = {}
     log_gcd: dict[int, float] = {}
     log_error: dict[int, float] = {}
-    for n, (p, q) in at.items():
+    for n, convergent in at.items():
+        p, q = convergent.p, convergent.q
         if q == 0:
             return Dynamics(depth, reason=f"q_{n} = 0")
-        g = fmpz.gcd(p, q) if p != 0 else abs(q)
-        log_gcd[n] = _log(g)
-        log_q_reduced[n] = _log(q) - log_gcd[n]
-        if n != n_max:
+        log_q = log_q_last if n == n_max else _log(q)
+        if n in reduced_at:
+            g = fmpz.gcd(p, q) if p != 0 else abs(q)
+            log_gcd[n] = _log(g)
+            log_q_reduced[n] = log_q - log_gcd[n]
+        if n in error_at:
             numerator = p_last * q - p * q_last  # (L − p_n/q_n)·q_N·q_n, exactly
             if numerator == 0:
                 return Dynamics(depth, reason=f"p_{n}/q_{n} equals the limit")
-            log_error[n] = _log(numerator) - _log(q_last) - _log(q)
+            log_error[n] = _log(numerator) - log_q_last - log_q
 
     # factorial reduction
     fr_values = [log_gcd[n] / n + _degree(a) * (1 - math.log(n)) for n in fr_points]
@@ -131,7 +160,6 @@ def dynamics(a: Sequence[int], b: Sequence[int], depth: int) -> Dynamics:
     fr = abs(fr_values[-1] - fr_values[-2]) < FR_TOLERANCE if len(fr_values) >= 2 else None
 
     # blind δ at N/2
-    half = n_max // 2
     if log_q_reduced[half] <= 0:
         return Dynamics(
             depth, fr_statistic=fr_statistic, fr=fr, reason=f"reduced q_{half} does not grow"
@@ -162,6 +190,18 @@ def dynamics(a: Sequence[int], b: Sequence[int], depth: int) -> Dynamics:
         eigen_complex=complex_eigenvalues,
         delta_predicted=predicted if predicted is None or math.isfinite(predicted) else None,
     )
+
+
+def mirrored(metrics: Dynamics, a: Sequence[int], b: Sequence[int]) -> Dynamics:
+    """The metrics of PCF(a, b) from those of PCF(−a, b).
+
+    Negating a(n) negates the limit and flips the signs of p_n and q_n in a fixed pattern;
+    every |p_n|, |q_n|, gcd and |L − p_n/q_n| is unchanged, so only the eigenvalue ratio
+    (whose sign follows a's) differs."""
+    if metrics.reason is not None:
+        return metrics
+    ratio, _complex = eigenvalue_ratio(a, b)
+    return replace(metrics, eigen_ratio=ratio)
 
 
 def _growth_fit(points: list[int], values: list[float]) -> tuple[float, float]:
