@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5  # 5: shards pair each PCF with its mirror (new shard keys)
 """Bumped whenever a column changes meaning or type; written into every Parquet file."""
 
 SCHEMA_VERSION_KEY = "conjectura.schema_version"

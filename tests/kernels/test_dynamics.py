@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from conjectura.kernels.clustering import cluster_plane
-from conjectura.kernels.dynamics import dynamics, eigenvalue_ratio, error_curve
+from conjectura.kernels.dynamics import (
+    dynamics,
+    eigenvalue_ratio,
+    error_curve,
+    mirrored,
+    terminating_depth,
+)
 from conjectura.kernels.screen import screen_pcfs
 from tests.conftest import REFERENCE_FORMULAS
 
@@ -55,6 +61,32 @@ def test_eigenvalue_ratio_closed_forms() -> None:
 def test_a_terminating_fraction_has_a_reason_not_numbers() -> None:
     found = dynamics([1, 1], [2, -1], 200)  # b(2) = 0
     assert found.reason is not None and found.delta_fr is None
+
+
+@pytest.mark.parametrize(
+    ("b", "stop"),
+    [([2, -1], 2), ([0, 0, 1], None), ([-6, 1, 1], 2), ([0, -3, 1], 3), ([0], 1), ([5, 1], None)],
+)
+def test_terminating_depth_is_the_first_positive_root_of_b(b: list[int], stop: int | None) -> None:
+    assert terminating_depth(b, 1000) == stop
+    if stop is not None:  # the walk agrees: from there on every convergent is the limit
+        assert "terminates" in dynamics([1, 1], b, 200).reason
+
+
+def test_a_pcf_and_its_mirror_have_the_same_dynamics() -> None:
+    """PCF(−a, b): every |p_n|, |q_n| and gcd is the same, so every metric but the
+    eigenvalue ratio's sign is; computed both ways here, walked twice."""
+    rng = random.Random(9)
+    compared = 0
+    while compared < 40:
+        a = [rng.randint(-5, 5) for _ in range(3)]
+        b = [rng.randint(-5, 5) for _ in range(3)]
+        direct = dynamics([-c for c in a], b, 800)
+        if direct.reason is not None:
+            continue
+        assert mirrored(dynamics(a, b, 800), [-c for c in a], b) == direct, (a, b)
+        assert direct.eigen_ratio == -dynamics(a, b, 800).eigen_ratio
+        compared += 1
 
 
 def test_error_curve_is_exact_and_falls() -> None:

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import random
+
 import mpmath
 import pytest
+from flint import fmpz_mat
 
-from conjectura.kernels.exact import ConvergentWalk, agreement_digits, exact_agreement
+from conjectura.kernels.exact import (
+    ConvergentWalk,
+    agreement_digits,
+    convergents_at,
+    exact_agreement,
+    segment_product,
+)
 from tests.conftest import REFERENCE_FORMULAS, ReferenceFormula
 
 
@@ -80,3 +89,34 @@ def test_a_wrong_target_is_rejected() -> None:
     with mpmath.workdps(120):
         near_miss = 4 / mpmath.pi + mpmath.mpf(10) ** -20
         assert exact_agreement([1, 2], [0, 0, 1], near_miss, want_digits=50, max_depth=4096) is None
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ([1, 3, 2], [0, 0, -2]),  # small terms: the numba leaves
+        ([-5, 0, 5], [5, -5, -5]),
+        ([7, 0, 0, 3], [0, 0, 0, 0, 0, 0, -1]),  # n^6 passes 2^30 near n = 32: Python leaves
+        ([2**29, 1], [1]),  # a term at the kernel's bound from the start
+    ],
+)
+def test_convergents_at_many_depths_match_the_recurrence(a: list[int], b: list[int]) -> None:
+    depths = [1, 6, 63, 64, 65, 200, 517]
+    for convergent in convergents_at(a, b, depths):
+        expected = naive_convergent(a, b, convergent.depth)
+        assert (int(convergent.p), int(convergent.q)) == expected, convergent.depth
+
+
+def test_segment_products_match_a_plain_product() -> None:
+    rng = random.Random(3)
+    for _ in range(60):
+        a = [rng.randint(-9, 9) for _ in range(rng.randint(1, 4))]
+        b = [rng.randint(-9, 9) for _ in range(rng.randint(1, 7))]
+        lo = rng.randint(1, 200)
+        hi = lo + rng.randint(0, 300)
+        plain = fmpz_mat(2, 2, [1, 0, 0, 1])
+        for n in range(lo, hi + 1):
+            a_n = sum(c * n**k for k, c in enumerate(a))
+            b_n = sum(c * n**k for k, c in enumerate(b))
+            plain = fmpz_mat(2, 2, [a_n, b_n, 1, 0]) * plain
+        assert segment_product(a, b, lo, hi) == plain, (a, b, lo, hi)
