@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SPEC   ?=
 
-.PHONY: run test chromium bench lock clean
+.PHONY: run test chromium bench study lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11)"; exit 2; }
@@ -34,6 +34,10 @@ bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/bench_dynamics.py
 	$(BIN)/python tests/benchmarks/bench_esma.py
 	$(BIN)/python tests/benchmarks/bench_sequences.py
+
+# The published 1.77M-PCF convergence-dynamics study end to end (about an hour on 2 cores).
+study: $(STAMP)
+	$(BIN)/python tests/benchmarks/bench_study.py
 
 lock: $(STAMP)
 	{ head -2 requirements.lock; $(BIN)/pip freeze --exclude-editable; } > requirements.lock.new && mv requirements.lock.new requirements.lock

@@ -24,9 +24,10 @@ from conjectura import __version__
 from conjectura.catalog.store import Catalog
 from conjectura.flows import clusters, esma, faults, sequences, stages
 from conjectura.flows.plan import Shard, plan_shards
+from conjectura.kernels.clustering import PLANES
 from conjectura.schemas.profile import load_profile
 from conjectura.schemas.spec import EsmaSpec, PcfSpec, SequencesSpec, parse_spec
-from conjectura.schemas.tables import CONJECTURES, PCF, RUNS
+from conjectura.schemas.tables import CLUSTERS, CONJECTURES, PCF, RUNS
 
 TASK_RETRIES = 2
 DEFAULT_IN_FLIGHT = 8
@@ -51,9 +52,9 @@ def identify_shard_task(
     return manifest
 
 
-@task(name="cluster-space", retries=TASK_RETRIES, cache_policy=NO_CACHE)
-def cluster_space_task(spec: PcfSpec, catalog_root: str) -> dict[str, Any]:
-    return stages.cluster_space(spec, catalog_root)
+@task(name="cluster-plane", retries=TASK_RETRIES, cache_policy=NO_CACHE)
+def cluster_plane_task(spec: PcfSpec, plane: tuple[str, str], catalog_root: str) -> dict:
+    return stages.cluster_plane_of_space(spec, plane, catalog_root)
 
 
 @task(name="discover-chunk", retries=TASK_RETRIES, cache_policy=NO_CACHE)
@@ -246,7 +247,17 @@ def _cluster_and_discover(spec: PcfSpec, catalog: Catalog, run_id: str, show: bo
     """Once every shard is in: cluster the space, then try each unidentified member of a
     labelled cluster against its cluster's constant, one task per chunk."""
     root = str(catalog.root)
-    clustered = cluster_space_task.submit(spec, root).result()
+    planes_done = catalog.committed_keys(CLUSTERS, {"space": spec.label})
+    planes = [p for p in PLANES if stages.clusters_key(spec, p) not in planes_done]
+    for future in [cluster_plane_task.submit(spec, plane, root) for plane in planes]:
+        future.result()  # planes run side by side; a failure surfaces here
+    clusters = catalog.scan(CLUSTERS).filter(pl.col("space") == spec.label)
+    counted = clusters.select(n=pl.len(), labelled=pl.col("label").is_not_null().sum()).collect()
+    clustered = {
+        "clusters": int(counted["n"][0]),
+        "labelled": int(counted["labelled"][0]),
+        **stages.discovery_plan(spec, root),
+    }
     done = catalog.committed_keys(CONJECTURES, {"kind": "pcf_limit"})
     chunks = [c for c in range(clustered["chunks"]) if stages.discovery_key(spec, c) not in done]
     futures = [discover_chunk_task.submit(spec, c, root, run_id) for c in chunks]

@@ -189,47 +189,52 @@ def space_totals(spec: PcfSpec, catalog: Catalog) -> dict[str, int]:
 DISCOVERY_CHUNK = 200
 
 
-def cluster_space(spec: PcfSpec, catalog_root: str) -> Manifest:
-    """Cluster the space's converging PCFs on every plane; label clusters by constant."""
+def cluster_plane_of_space(spec: PcfSpec, plane: tuple[str, str], catalog_root: str) -> Manifest:
+    """Cluster the space's converging PCFs on one plane; label clusters by constant.
+
+    Planes are independent, so each is its own task (the costly HDBSCAN runs side by side)
+    and commits its own file."""
     assert spec.dynamics is not None and spec.dynamics.cluster is not None
     settings = spec.dynamics.cluster
     catalog = Catalog(catalog_root)
-    columns = sorted({c for plane in PLANES for c in plane})
     metrics = (
         catalog.scan(PCF)
         .filter((pl.col("space") == spec.label) & pl.col("delta_fr").is_not_null())
-        .select("id", *columns)
+        .select("id", *plane)
         .collect()
     )
     constant_of = _identified_constants(spec, catalog)
     rows: dict[str, list] = {name: [] for name in CLUSTERS.schema.names}
-    for plane in PLANES:
-        labels = cluster_plane(
-            metrics[plane[1]].to_numpy().astype(float),
-            metrics[plane[0]].to_numpy().astype(float),
-            cell=settings.grid_cell,
-            min_cluster_size=settings.min_cluster_size,
-            spread_radius=settings.spread_radius,
-        )
-        ids = metrics["id"].to_numpy()
-        for number in sorted(set(labels.tolist()) - {-1}):
-            members = sorted(ids[labels == number].tolist())
-            constants = {constant_of[m] for m in members if m in constant_of}
-            rows["cluster_id"].append(f"{plane_name(plane)}#{number}")
-            rows["plane"].append(plane_name(plane))
-            rows["number"].append(number)
-            rows["members"].append(members)
-            rows["size"].append(len(members))
-            rows["identified"].append(sum(m in constant_of for m in members))
-            rows["label"].append(constants.pop() if len(constants) == 1 else None)
-    catalog.commit(CLUSTERS, rows, partition={"space": spec.label}, key=_clusters_key(spec))
-    candidates = discovery_candidates(spec, catalog)
+    labels = cluster_plane(
+        metrics[plane[1]].to_numpy().astype(float),
+        metrics[plane[0]].to_numpy().astype(float),
+        cell=settings.grid_cell,
+        min_cluster_size=settings.min_cluster_size,
+        spread_radius=settings.spread_radius,
+    )
+    ids = metrics["id"].to_numpy()
+    for number in sorted(set(labels.tolist()) - {-1}):
+        members = sorted(ids[labels == number].tolist())
+        constants = {constant_of[m] for m in members if m in constant_of}
+        rows["cluster_id"].append(f"{plane_name(plane)}#{number}")
+        rows["plane"].append(plane_name(plane))
+        rows["number"].append(number)
+        rows["members"].append(members)
+        rows["size"].append(len(members))
+        rows["identified"].append(sum(m in constant_of for m in members))
+        rows["label"].append(constants.pop() if len(constants) == 1 else None)
+    catalog.commit(CLUSTERS, rows, partition={"space": spec.label}, key=clusters_key(spec, plane))
     return {
+        "plane": plane_name(plane),
         "clusters": len(rows["cluster_id"]),
         "labelled": sum(label is not None for label in rows["label"]),
-        "candidates": len(candidates),
-        "chunks": -(-len(candidates) // DISCOVERY_CHUNK),
     }
+
+
+def discovery_plan(spec: PcfSpec, catalog_root: str) -> Manifest:
+    """Once every plane is clustered: how many candidates, in how many chunks."""
+    candidates = discovery_candidates(spec, Catalog(catalog_root))
+    return {"candidates": len(candidates), "chunks": -(-len(candidates) // DISCOVERY_CHUNK)}
 
 
 def discovery_candidates(spec: PcfSpec, catalog: Catalog) -> list[tuple[int, str]]:
@@ -301,8 +306,8 @@ def discovery_key(spec: PcfSpec, chunk: int) -> str:
     return f"{spec.label}-cluster-{spec.spec_hash[:8]}-{chunk:05d}"
 
 
-def _clusters_key(spec: PcfSpec) -> str:
-    return f"clusters-{spec.spec_hash[:8]}"
+def clusters_key(spec: PcfSpec, plane: tuple[str, str]) -> str:
+    return f"clusters-{spec.spec_hash[:8]}-{PLANES.index(plane)}"
 
 
 def _identified_constants(spec: PcfSpec, catalog: Catalog) -> dict[int, str]:
