@@ -241,10 +241,17 @@ def discovery_candidates(spec: PcfSpec, catalog: Catalog) -> list[tuple[int, str
     """(pcf id, constant) for every unidentified member of a labelled cluster, sorted.
 
     Derived from the lookup's conjectures only, so every discovery task sees the same list
-    while discoveries are being committed."""
+    while discoveries are being committed. Clusters above ``discovery_max_size`` are left
+    out: on the 1.77M study one growth-plane cluster holds 1.23M PCFs, 44 of them e's."""
+    assert spec.dynamics is not None and spec.dynamics.cluster is not None
+    largest = spec.dynamics.cluster.discovery_max_size
     clusters = (
         catalog.scan(CLUSTERS)
-        .filter((pl.col("space") == spec.label) & pl.col("label").is_not_null())
+        .filter(
+            (pl.col("space") == spec.label)
+            & pl.col("label").is_not_null()
+            & (pl.col("size") <= largest)
+        )
         .select("members", "label")
         .collect()
     )

@@ -61,6 +61,12 @@ class ClusterSettings(BaseModel):
     grid_cell: float = Field(0.001, gt=0, description="down-sampling cell size")
     spread_radius: float = Field(0.01, gt=0, description="label spreading distance")
     discovery_max_coeff: StrictInt = Field(1000, ge=1, description="PSLQ coefficient bound")
+    discovery_max_size: StrictInt = Field(
+        10_000,
+        ge=1,
+        description="larger clusters (a plane's bulk, labelled by a handful of members) "
+        "are labelled but their members are not searched",
+    )
     pi_products: bool = Field(True, description="also try c*pi when pi is a spec constant")
 
 

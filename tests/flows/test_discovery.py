@@ -88,6 +88,22 @@ def test_cluster_led_discovery_finds_what_the_lookup_could_not(discovered) -> No
             assert abs(r0 + r1 * c + r2 * L + r3 * L * c) < mpmath.mpf(10) ** -50
 
 
+def test_clusters_above_the_size_cap_are_not_searched(discovered) -> None:
+    from conjectura.catalog.store import Catalog
+    from conjectura.flows.stages import discovery_candidates
+
+    spec, root, _, _, clusters = discovered
+    catalog = Catalog(root)
+    smallest = int(clusters.filter(pl.col("label").is_not_null())["size"].min())
+    assert discovery_candidates(spec, catalog)  # the default cap keeps the π cluster
+    cluster = spec.dynamics.cluster.model_copy(update={"discovery_max_size": smallest - 1})
+    capped = spec.model_copy(
+        update={"dynamics": spec.dynamics.model_copy(update={"cluster": cluster})}
+    )
+    assert capped.label == spec.label
+    assert discovery_candidates(capped, catalog) == []
+
+
 def test_plots_are_written_from_the_cli(discovered, tmp_path: Path) -> None:
     spec, root, _, _, _ = discovered
     cli = [sys.executable, "-m", "conjectura.flows.cli", "plot"]
