@@ -28,7 +28,7 @@ b: [0, [-4, 4], [-2, 2]]
 depth: 600
 constants: [pi, e, log2, sqrt2, sqrt5]
 shard_size: 500
-"""  # 3,645 PCFs in 8 shards; identification keeps each shard busy for a while
+"""  # 3,645 PCFs: 8 shards of 5 a-blocks and their mirrors (450 rows), then a ≡ 0 (45)
 
 
 def spec_file(directory: Path, name: str, text: str = SPACE) -> Path:
@@ -174,7 +174,7 @@ def test_sigkill_the_flow_then_resume_equals_a_clean_run(tmp_path: Path) -> None
     os.killpg(run.pid, signal.SIGKILL)
     run.wait()
     partial = len(list((interrupted / "data" / "catalog" / "pcf").rglob("*.parquet")))
-    assert partial < 8  # it really was cut off mid-run
+    assert partial < 9  # it really was cut off mid-run
     finish(start_run(interrupted, spec))
     finish(start_run(clean, spec))
     for name, volatile in (("pcf", []), ("conjectures", ["run_id", "created_at"])):
@@ -188,7 +188,7 @@ def test_sigkill_the_flow_then_resume_equals_a_clean_run(tmp_path: Path) -> None
 def test_injected_faults_are_retried_and_rows_appear_once(tmp_path: Path) -> None:
     faults = "screen:1:after_commit,identify:2:after_commit,screen:3:before_commit"
     out = finish(start_run(tmp_path, spec_file(tmp_path, "faults"), CONJECTURA_FAULTS=faults))
-    assert "8 shards, 0 already committed" in out
+    assert "9 shards, 0 already committed" in out
     assert_exactly_once(tmp_path / "data" / "catalog", 3645)
     check = subprocess.run(
         [str(BIN / "conjectura"), "catalog", "check"], cwd=tmp_path, capture_output=True, text=True
@@ -196,7 +196,7 @@ def test_injected_faults_are_retried_and_rows_appear_once(tmp_path: Path) -> Non
     assert check.returncode == 0, check.stdout
     # and once more: running the same spec again adds nothing
     again = finish(start_run(tmp_path, spec_file(tmp_path, "faults")))
-    assert "8 shards, 8 already committed" in again
+    assert "9 shards, 9 already committed" in again
     assert_exactly_once(tmp_path / "data" / "catalog", 3645)
     # a truncated file is named by `catalog check`, which exits non-zero
     victim = sorted((tmp_path / "data" / "catalog" / "pcf").rglob("*.parquet"))[3]
