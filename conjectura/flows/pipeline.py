@@ -58,8 +58,10 @@ def cluster_plane_task(spec: PcfSpec, plane: tuple[str, str], catalog_root: str)
 
 
 @task(name="discover-chunk", retries=TASK_RETRIES, cache_policy=NO_CACHE)
-def discover_chunk_task(spec: PcfSpec, chunk: int, catalog_root: str, run_id: str) -> dict:
-    return stages.discover_chunk(spec, chunk, catalog_root, run_id)
+def discover_chunk_task(
+    spec: PcfSpec, chunk: int, candidates: list, catalog_root: str, run_id: str
+) -> dict:
+    return stages.discover_chunk(spec, chunk, candidates, catalog_root, run_id)
 
 
 @task(name="esma-shard", retries=TASK_RETRIES, cache_policy=NO_CACHE)
@@ -256,11 +258,11 @@ def _cluster_and_discover(spec: PcfSpec, catalog: Catalog, run_id: str, show: bo
     clustered = {
         "clusters": int(counted["n"][0]),
         "labelled": int(counted["labelled"][0]),
-        **stages.discovery_plan(spec, root),
     }
+    chunks = stages.discovery_chunks(spec, catalog)
     done = catalog.committed_keys(CONJECTURES, {"kind": "pcf_limit"})
-    chunks = [c for c in range(clustered["chunks"]) if stages.discovery_key(spec, c) not in done]
-    futures = [discover_chunk_task.submit(spec, c, root, run_id) for c in chunks]
+    todo = [c for c in range(len(chunks)) if stages.discovery_key(spec, c) not in done]
+    futures = [discover_chunk_task.submit(spec, c, chunks[c], root, run_id) for c in todo]
     with Progress(
         TextColumn("{task.description:<10}"),
         BarColumn(),
@@ -272,8 +274,8 @@ def _cluster_and_discover(spec: PcfSpec, catalog: Catalog, run_id: str, show: bo
     ) as progress:
         bar = progress.add_task(
             "discover",
-            total=clustered["chunks"],
-            completed=clustered["chunks"] - len(chunks),
+            total=len(chunks),
+            completed=len(chunks) - len(todo),
             detail=f"{clustered['clusters']} clusters, {clustered['labelled']} labelled",
         )
         for future in as_completed(futures):

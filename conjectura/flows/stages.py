@@ -231,10 +231,16 @@ def cluster_plane_of_space(spec: PcfSpec, plane: tuple[str, str], catalog_root: 
     }
 
 
-def discovery_plan(spec: PcfSpec, catalog_root: str) -> Manifest:
-    """Once every plane is clustered: how many candidates, in how many chunks."""
-    candidates = discovery_candidates(spec, Catalog(catalog_root))
-    return {"candidates": len(candidates), "chunks": -(-len(candidates) // DISCOVERY_CHUNK)}
+def discovery_chunks(spec: PcfSpec, catalog: Catalog) -> list[list[tuple[int, str]]]:
+    """Once every plane is clustered: the candidates, cut into chunks of DISCOVERY_CHUNK.
+
+    Computed once by the flow and handed to each chunk's task: reading the clusters
+    table (millions of member ids at study scale) per chunk cost seconds each."""
+    candidates = discovery_candidates(spec, catalog)
+    return [
+        candidates[start : start + DISCOVERY_CHUNK]
+        for start in range(0, len(candidates), DISCOVERY_CHUNK)
+    ]
 
 
 def discovery_candidates(spec: PcfSpec, catalog: Catalog) -> list[tuple[int, str]]:
@@ -265,13 +271,18 @@ def discovery_candidates(spec: PcfSpec, catalog: Catalog) -> list[tuple[int, str
     return sorted(pairs)
 
 
-def discover_chunk(spec: PcfSpec, chunk: int, catalog_root: str, run_id: str) -> Manifest:
-    """PSLQ each candidate of one chunk against its cluster's constant; commit successes."""
+def discover_chunk(
+    spec: PcfSpec,
+    chunk: int,
+    mine: list[tuple[int, str]],
+    catalog_root: str,
+    run_id: str,
+) -> Manifest:
+    """PSLQ each candidate (pcf id, constant) of chunk ``chunk`` against its cluster's
+    constant; commit the successes under the chunk's key."""
     assert spec.dynamics is not None and spec.dynamics.cluster is not None
     settings = spec.dynamics.cluster
     catalog = Catalog(catalog_root)
-    candidates = discovery_candidates(spec, catalog)
-    mine = candidates[chunk * DISCOVERY_CHUNK : (chunk + 1) * DISCOVERY_CHUNK]
     wanted = {pcf for pcf, _ in mine}
     rows = {
         row["id"]: row
