@@ -3,6 +3,12 @@
 Per plane (FR δ against one of the fits): down-sample to one point per grid cell, run
 HDBSCAN on the cells, then give every PCF the label of the nearest labelled cell within
 the spreading radius (others stay noise, -1).
+
+A cell is represented by the mean of its points, not its centre. Centres sit on a lattice,
+where most mutual-reachability distances tie, and HDBSCAN's condensed tree then depends on
+the order ties are broken: on three windows of the 1.77M study's growth plane,
+scikit-learn's own kd-tree and brute-force runs agreed to adjusted Rand indices of
+0.13-1.0 on centres, and 0.9997-1.0 on means.
 """
 
 from __future__ import annotations
@@ -37,16 +43,27 @@ def cluster_plane(
     points = np.column_stack([x[finite], y[finite]])
     if points.shape[0] < min_cluster_size:
         return labels
-    cells = np.unique(np.floor(points / cell).astype(np.int64), axis=0)
-    centres = (cells + 0.5) * cell
-    if centres.shape[0] < min_cluster_size:
+    representatives = cell_representatives(points, cell)
+    if representatives.shape[0] < min_cluster_size:
         return labels
-    cell_labels = HDBSCAN(min_cluster_size=min_cluster_size, copy=True).fit_predict(centres)
+    cell_labels = HDBSCAN(min_cluster_size=min_cluster_size, copy=True).fit_predict(representatives)
     labelled = cell_labels >= 0
     if not labelled.any():
         return labels
-    neighbours = NearestNeighbors(n_neighbors=1).fit(centres[labelled])
+    neighbours = NearestNeighbors(n_neighbors=1).fit(representatives[labelled])
     distance, index = neighbours.kneighbors(points)
     spread = np.where(distance[:, 0] <= spread_radius, cell_labels[labelled][index[:, 0]], -1)
     labels[np.flatnonzero(finite)] = spread
     return labels
+
+
+def cell_representatives(points: np.ndarray, cell: float) -> np.ndarray:
+    """The mean of the points in each occupied grid cell of side ``cell``, one row per
+    cell, in the order of the cells' integer coordinates."""
+    keys = np.floor(points / cell).astype(np.int64)
+    _, cell_of_point = np.unique(keys, axis=0, return_inverse=True)
+    cell_of_point = cell_of_point.ravel()  # numpy 2 keeps the axis on return_inverse
+    counts = np.bincount(cell_of_point)
+    return np.column_stack(
+        [np.bincount(cell_of_point, weights=points[:, j]) / counts for j in range(2)]
+    )

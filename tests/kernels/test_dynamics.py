@@ -8,7 +8,6 @@ import random
 import numpy as np
 import pytest
 
-from conjectura.kernels.clustering import cluster_plane
 from conjectura.kernels.dynamics import (
     dynamics,
     eigenvalue_ratio,
@@ -121,17 +120,3 @@ def test_agrees_with_ramanujantools_on_random_degree_2_pcfs() -> None:
         if digits[0] >= 6:
             assert limit[0] == pytest.approx(their_limit, rel=1e-6, abs=1e-9), (a, b)
         compared += 1
-
-
-def test_clustering_separates_blobs() -> None:
-    rng = np.random.default_rng(5)
-    blob_a = rng.normal([0.2, 1.0], 0.01, size=(80, 2))
-    blob_b = rng.normal([-0.5, 3.0], 0.01, size=(60, 2))
-    noise = rng.uniform([-3, -3], [3, 8], size=(6, 2))
-    points = np.vstack([blob_a, blob_b, noise, [[np.nan, 1.0]]])
-    labels = cluster_plane(
-        points[:, 1], points[:, 0], cell=0.001, min_cluster_size=5, spread_radius=0.01
-    )
-    assert len(set(labels[:80])) == 1 and len(set(labels[80:140])) == 1
-    assert labels[0] != labels[80] and labels[0] >= 0 and labels[80] >= 0
-    assert labels[-1] == -1  # a point without metrics is noise
