@@ -39,6 +39,10 @@ def test_cell_representatives_make_hdbscan_independent_of_tie_breaking() -> None
         ]
     )
     representatives = cell_representatives(points, 0.01)
-    by_tree = HDBSCAN(min_cluster_size=5, algorithm="kd_tree").fit_predict(representatives)
-    by_brute = HDBSCAN(min_cluster_size=5, algorithm="brute").fit_predict(representatives)
+    by_tree = HDBSCAN(min_cluster_size=5, algorithm="kd_tree", copy=True).fit_predict(
+        representatives
+    )
+    by_brute = HDBSCAN(min_cluster_size=5, algorithm="brute", copy=True).fit_predict(
+        representatives
+    )
     assert adjusted_rand_score(by_tree, by_brute) == 1.0
