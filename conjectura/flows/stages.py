@@ -248,7 +248,7 @@ def discovery_candidates(spec: PcfSpec, catalog: Catalog) -> list[tuple[int, str
 
     Derived from the lookup's conjectures only, so every discovery task sees the same list
     while discoveries are being committed. Clusters above ``discovery_max_size`` are left
-    out: on the 1.77M study one growth-plane cluster holds 1.23M PCFs, 44 of them e's."""
+    out: on the 1.77M study the growth-c plane's bulk (1.44M PCFs) is labelled e by 44."""
     assert spec.dynamics is not None and spec.dynamics.cluster is not None
     largest = spec.dynamics.cluster.discovery_max_size
     clusters = (
@@ -274,7 +274,7 @@ def discovery_candidates(spec: PcfSpec, catalog: Catalog) -> list[tuple[int, str
 def discover_chunk(
     spec: PcfSpec,
     chunk: int,
-    mine: list[tuple[int, str]],
+    candidates: list[tuple[int, str]],
     catalog_root: str,
     run_id: str,
 ) -> Manifest:
@@ -283,7 +283,7 @@ def discover_chunk(
     assert spec.dynamics is not None and spec.dynamics.cluster is not None
     settings = spec.dynamics.cluster
     catalog = Catalog(catalog_root)
-    wanted = {pcf for pcf, _ in mine}
+    wanted = {pcf for pcf, _ in candidates}
     rows = {
         row["id"]: row
         for row in catalog.scan(PCF)
@@ -295,7 +295,7 @@ def discover_chunk(
     expansions = catalog.constant_expansions()
     constants_allowed = set(spec.constants)
     found = []
-    for pcf, name in mine:
+    for pcf, name in candidates:
         row = rows[pcf]
         names = [name]
         if settings.pi_products and "pi" in constants_allowed and name != "pi":
@@ -317,7 +317,7 @@ def discover_chunk(
     catalog.commit(
         CONJECTURES, columns, partition={"kind": "pcf_limit"}, key=discovery_key(spec, chunk)
     )
-    return {"chunk": chunk, "tried": len(mine), "conjectures": len(found)}
+    return {"chunk": chunk, "tried": len(candidates), "conjectures": len(found)}
 
 
 def discovery_key(spec: PcfSpec, chunk: int) -> str:
