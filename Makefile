@@ -24,7 +24,7 @@ chromium:
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 test: $(STAMP) chromium
-	$(BIN)/ruff check conjectura tests
+	$(BIN)/ruff check .
 	$(BIN)/pytest
 
 bench: $(STAMP)

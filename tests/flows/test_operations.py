@@ -210,7 +210,7 @@ def test_infra_deployments_register_with_a_work_pool(tmp_path: Path) -> None:
         ).returncode != 0 and time.monotonic() < deadline:
             time.sleep(1)  # the port opens a moment before the API answers
         assert pool.returncode == 0, pool.stdout + pool.stderr
-        deployed = prefect("deploy", "--all", "--prefect-file", "conjectura/infra/prefect.yaml")
+        deployed = prefect("deploy", "--all", "--prefect-file", "infra/prefect.yaml")
         assert deployed.returncode == 0, deployed.stdout[-2000:] + deployed.stderr[-2000:]
         for name in ("nightly-default", "weekly-esma-e"):
             found = prefect("deployment", "inspect", f"scheduled-search/{name}")

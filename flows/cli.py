@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from conjectura.catalog.store import Catalog, CatalogError
-from conjectura.flows import clusters
+from conjectura.flows import dask_clusters
 from conjectura.kernels import constants as library
 from conjectura.schemas.profile import available_profiles, load_profile
 from conjectura.schemas.spec import (
@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--cluster",
         default="local",
-        help="cluster profile: a name in conjectura/infra/profiles or a .yaml path",
+        help="cluster profile: a name in infra/profiles or a .yaml path",
     )
     run.add_argument("--workers", type=int, help="LocalCluster worker processes (default: cores)")
     run.add_argument(
@@ -210,8 +210,8 @@ def _serve(args: argparse.Namespace) -> int:
             raise BadInput(f"--cron {args.cron!r} does not parse: {err}") from None
     if profile.kind == "address":
         try:
-            clusters.check_reachable(profile.address or "")
-        except clusters.UnreachableScheduler as err:
+            dask_clusters.check_reachable(profile.address or "")
+        except dask_clusters.UnreachableScheduler as err:
             raise BadInput(str(err)) from None
     catalog = Catalog.locate(args.catalog)
     name = args.name or spec.name
@@ -318,7 +318,7 @@ def _docs_tables(args: argparse.Namespace) -> int:
 
 
 def _cluster_render(args: argparse.Namespace) -> int:
-    print(clusters.render(load_profile(args.profile)), end="")
+    print(dask_clusters.render(load_profile(args.profile)), end="")
     return EXIT_OK
 
 
@@ -409,8 +409,8 @@ def _run(args: argparse.Namespace) -> int:
     address = args.address or (profile.address if profile.kind == "address" else None)
     if address:
         try:
-            clusters.check_reachable(address)
-        except clusters.UnreachableScheduler as err:
+            dask_clusters.check_reachable(address)
+        except dask_clusters.UnreachableScheduler as err:
             raise BadInput(str(err)) from None
 
     from conjectura.flows.prefect_server import api_server
@@ -425,7 +425,7 @@ def _run(args: argparse.Namespace) -> int:
         )
 
         run_id = new_run_id()
-        runner = clusters.task_runner(profile, args.address)
+        runner = dask_clusters.task_runner(profile, args.address)
         search = esma_search if esma_run else sequences_search if sequences_run else pcf_search
         summary = search.with_options(task_runner=runner)(
             spec=spec,

@@ -19,7 +19,7 @@ def tables_markdown() -> str:
     lines = [
         "# Catalog tables",
         "",
-        f"Generated from `conjectura/schemas/tables.py` (schema version {SCHEMA_VERSION}) by",
+        f"Generated from `schemas/tables.py` (schema version {SCHEMA_VERSION}) by",
         "`conjectura docs tables`; a test fails if this file and the code drift apart.",
         "",
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -77,7 +78,8 @@ class ClusterProfile(BaseModel):
         return self
 
 
-PROFILES_DIR = Path(__file__).resolve().parents[1] / "infra" / "profiles"
+# The profiles ship as package data of conjectura.infra (in a checkout: infra/profiles).
+PROFILES_DIR = Path(str(resources.files("conjectura.infra").joinpath("profiles")))
 
 
 def available_profiles() -> list[str]:
@@ -85,7 +87,7 @@ def available_profiles() -> list[str]:
 
 
 def load_profile(name_or_path: str) -> ClusterProfile:
-    """A profile shipped in conjectura/infra/profiles by name, or a YAML file by path."""
+    """A profile shipped in infra/profiles by name, or a YAML file by path."""
     path = Path(name_or_path)
     if not (path.suffix in {".yaml", ".yml"} and path.exists()):
         path = PROFILES_DIR / f"{name_or_path}.yaml"

@@ -22,7 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from conjectura import __version__
 from conjectura.catalog.store import Catalog
-from conjectura.flows import clusters, esma, faults, sequences, stages
+from conjectura.flows import dask_clusters, esma, faults, sequences, stages
 from conjectura.flows.plan import Shard, plan_shards
 from conjectura.kernels.clustering import PLANES
 from conjectura.schemas.profile import load_profile
@@ -371,7 +371,7 @@ def dask_task_runner(address: str | None = None, workers: int | None = None) -> 
     profile = load_profile("local")
     if workers:
         profile = profile.model_copy(update={"workers": workers})
-    return clusters.task_runner(profile, address)
+    return dask_clusters.task_runner(profile, address)
 
 
 def publish_artifact(
@@ -409,7 +409,7 @@ def scheduled_search(spec_text: str, catalog_root: str, cluster: str = "local") 
 
     Each run resumes into the same catalog, so it only adds what is new."""
     spec = parse_spec(spec_text, source="deployment spec")
-    runner = clusters.task_runner(load_profile(cluster))
+    runner = dask_clusters.task_runner(load_profile(cluster))
     search = {EsmaSpec: esma_search, SequencesSpec: sequences_search}.get(type(spec), pcf_search)
     return search.with_options(task_runner=runner)(
         spec=spec, catalog_root=catalog_root, run_id=new_run_id(), show_progress=False
