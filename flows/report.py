@@ -7,9 +7,7 @@ from __future__ import annotations
 import base64
 import html
 import io
-import re
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
@@ -22,26 +20,11 @@ from matplotlib import mathtext
 from conjectura.catalog.api import CatalogReader
 from conjectura.flows import plots
 from conjectura.kernels.dynamics import error_curve
+from conjectura.schemas import printing
 
 PAGE_SIZE = 50
 MAX_PLOTTED = 500  # convergence plots beyond this many conjectures are summarised away
 CURVE_DEPTH = 300
-
-LATEX_NAMES = {
-    "pi": r"\pi",
-    "e": "e",
-    "log2": r"\ln 2",
-    "zeta3": r"\zeta(3)",
-    "zeta5": r"\zeta(5)",
-    "catalan": "G",
-    "sqrt2": r"\sqrt{2}",
-    "sqrt3": r"\sqrt{3}",
-    "sqrt5": r"\sqrt{5}",
-    "euler_gamma": r"\gamma",
-    "gompertz": r"\delta_G",
-    "L": "L",
-    "1": "1",
-}
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
@@ -53,61 +36,12 @@ nav a{margin-right:1em} .muted{color:#777;font-size:.9em} .planes img{width:48%}
 """
 
 
-def latex(basis: Sequence[str], relation: Sequence[int]) -> str:
-    """The relation as TeX: L = (p0 + p1 c)/(q0 + q1 c) when it has that shape, else
-    Σ r_i b_i = 0."""
-    if len(basis) == 4 and basis[0] == "1" and basis[2] == "L" and basis[3] == f"L*{basis[1]}":
-        p0, p1, mq0, mq1 = relation
-        c = _term(basis[1])
-        numerator, denominator = _linear(p0, p1, c), _linear(-mq0, -mq1, c)
-        if denominator == "1":
-            return f"L = {numerator}"
-        return rf"L = \frac{{{numerator}}}{{{denominator}}}"
-    terms = []
-    for coefficient, entry in zip(relation, basis, strict=True):
-        if coefficient == 0:
-            continue
-        factors = entry.split("*")
-        powers = {f: factors.count(f) for f in dict.fromkeys(factors) if f != "1"}
-        monomial = "".join(_term(f) + (f"^{n}" if n > 1 else "") for f, n in powers.items())
-        magnitude = abs(coefficient)
-        body = (str(magnitude) if (magnitude != 1 or not monomial) else "") + monomial
-        terms.append(("-" if coefficient < 0 else "+") + " " + body)
-    text = " ".join(terms).removeprefix("+ ")
-    return text + " = 0"
-
-
-def _term(name: str) -> str:
-    return LATEX_NAMES.get(name, r"\mathrm{" + name.replace("_", r"\_") + "}")
-
-
-def _linear(c0: int, c1: int, c: str) -> str:
-    parts = []
-    if c1:
-        parts.append(("-" if c1 < 0 else "") + ("" if abs(c1) == 1 else str(abs(c1))) + c)
-    if c0 or not parts:
-        parts.append(f" {'-' if c0 < 0 else '+'} {abs(c0)}" if parts else str(c0))
-    return "".join(parts)
-
-
 def typeset(tex: str) -> str:
     """Inline SVG of a TeX formula (glyphs as paths: no fonts, no script needed)."""
     buffer = io.BytesIO()
     mathtext.math_to_image(f"${tex}$", buffer, format="svg", dpi=140)
     svg = buffer.getvalue().decode()
     return svg[svg.index("<svg") :]
-
-
-def subject_tex(subject: str) -> str:
-    match = re.fullmatch(r"PCF\((.*), (.*)\)", subject)
-    if match:
-        a, b = (_poly_tex(p) for p in match.groups())
-        return rf"\mathrm{{PCF}}\left({a},\ {b}\right)"
-    return r"\mathrm{" + subject.replace(" ", r"\ ").replace("*", r"\cdot ") + "}"
-
-
-def _poly_tex(text: str) -> str:
-    return re.sub(r"\^(\d+)", r"^{\1}", text)
 
 
 def _png(figure) -> str:
@@ -220,8 +154,8 @@ def _conjecture_page(rows: pl.DataFrame, page: int, pages: int) -> str:
     ]
     for i, row in enumerate(rows.iter_rows(named=True)):
         number = page * PAGE_SIZE + i + 1
-        relation = typeset(latex(row["basis"], row["relation"]))
-        subject = typeset(subject_tex(row["subject"]))
+        relation = typeset(printing.relation_tex(row["basis"], row["relation"]))
+        subject = typeset(printing.subject_tex(row["subject"], row["a_coeffs"], row["b_coeffs"]))
         curve = None
         if row["a_coeffs"] is not None and number <= MAX_PLOTTED:
             curve = _curve(row["a_coeffs"], row["b_coeffs"])

@@ -11,6 +11,7 @@ the form: only then is it a conjecture.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -100,7 +101,7 @@ def lift_register(terms: Sequence[int], register_mod_p: np.ndarray) -> list[int]
     fractions = [solution[j, 0] for j in range(length)]
     scale = 1
     for f in fractions:
-        scale = scale * int(f.q) // _gcd(scale, int(f.q))
+        scale = math.lcm(scale, int(f.q))
     register = [scale, *(int(f.p) * (scale // int(f.q)) for f in fractions)]
     return register if holds(terms, register) else None
 
@@ -201,12 +202,6 @@ def validate(
     return max(0.0, float(-(difference / abs(x)).log() / arb(10).log()))
 
 
-def _gcd(a: int, b: int) -> int:
-    while b:
-        a, b = b, a % b
-    return abs(a)
-
-
 # -- forms ---------------------------------------------------------------------
 
 
@@ -243,7 +238,7 @@ def enumerate_forms(constants: Sequence[str], degree: int, bound: int) -> list[F
             p, q = tuple(values[: degree + 1]), tuple(values[degree + 1 :])
             if not any(q) or _proportional(p, q):
                 continue
-            if _gcd_all(values) != 1 or next(v for v in reversed(q) if v) < 0:
+            if math.gcd(*values) != 1 or next(v for v in reversed(q) if v) < 0:
                 continue
             forms.append(Form(name, p, q))
     return forms
@@ -297,7 +292,7 @@ def polynomial_pcf(finding: EsmaFinding, a0: int) -> tuple[list[int], list[int]]
         return None
     register = list(finding.register)
     k = len(register) - 1  # (1 - x)^k: a polynomial sequence of degree k - 1
-    binomial = [(-1) ** j * _binomial(k, j) for j in range(k + 1)]
+    binomial = [(-1) ** j * math.comb(k, j) for j in range(k + 1)]
     if register != binomial and register != [-v for v in binomial]:
         return None
     points = list(range(1, k + 1))
@@ -323,12 +318,6 @@ def _interpolate(points: list[int], values: list[int]) -> list[int] | None:
     return result
 
 
-def _binomial(n: int, k: int) -> int:
-    from math import comb
-
-    return comb(n, k)
-
-
 def _poly(coefficients: Sequence[int], c: arb) -> arb:
     value = arb(0)
     for coefficient in reversed(coefficients):
@@ -351,13 +340,6 @@ def _poly_text(coefficients: Sequence[int], name: str) -> str:
 
 def _proportional(p: Sequence[int], q: Sequence[int]) -> bool:
     return all(p[i] * q[j] == p[j] * q[i] for i in range(len(p)) for j in range(len(q)))
-
-
-def _gcd_all(values: Sequence[int]) -> int:
-    g = 0
-    for v in values:
-        g = _gcd(g, v)
-    return g
 
 
 def _height(form: Form) -> tuple[int, int]:

@@ -13,6 +13,7 @@ its terms.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -139,19 +140,10 @@ def _row(terms: Sequence[int], n: int, order: int, degree: int) -> list[fmpz]:
 
 def _primitive(vector: list[fmpz]) -> list[int]:
     values = [int(v) for v in vector]
-    g = 0
-    for v in values:
-        g = _gcd(g, v)
-    g = g or 1
+    g = math.gcd(*values) or 1
     first = next((v for v in reversed(values) if v), 1)
     sign = 1 if first > 0 else -1
     return [sign * v // g for v in values]
-
-
-def _gcd(a: int, b: int) -> int:
-    while b:
-        a, b = b, a % b
-    return abs(a)
 
 
 def _monomial(i: int, j: int) -> str:

@@ -7,6 +7,8 @@ import random
 
 import numpy as np
 import pytest
+import sympy
+from ramanujantools.pcf import PCF
 
 from conjectura.kernels.dynamics import (
     dynamics,
@@ -98,9 +100,6 @@ def test_error_curve_is_exact_and_falls() -> None:
 
 def test_agrees_with_ramanujantools_on_random_degree_2_pcfs() -> None:
     """The published library as oracle: FR δ (blind, L from 2n) and limits to 1e-6."""
-    sympy = pytest.importorskip("sympy")
-    from ramanujantools.pcf import PCF
-
     n = sympy.Symbol("n")
     rng = random.Random(20261123)
     depth = 600
