@@ -3,14 +3,19 @@
 A bad line is reported with its file and line number and skipped; everything else goes
 in. Sequences are committed in chunks (one file per chunk, named from the source's
 content hash), so re-ingesting a file adds nothing and a large file never sits in memory.
+
+A file that cannot be read as a whole (a text file that is not UTF-8, an unreadable
+file) is refused before anything is committed: :func:`prepare` checks every file of a
+call first and raises :class:`IngestError`, so a call commits each file whole or none.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +25,14 @@ from conjectura.catalog.store import Catalog
 from conjectura.schemas.tables import SEQUENCES
 
 CHUNK = 1000
-FORMATS = ("bfile", "csv", "jsonl", "parquet")
+BLOCK = 1 << 20
+"""Bytes read at a time to hash a file and check its encoding."""
+TEXT_FORMATS = frozenset({"bfile", "csv", "jsonl"})
+"""Formats read as UTF-8 text (Parquet is binary)."""
+
+
+class IngestError(ValueError):
+    """A file refused as a whole, before anything is committed; the message names it."""
 
 
 @dataclass
@@ -28,6 +40,15 @@ class IngestReport:
     source: str
     sequences: int = 0
     problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file checked by :func:`prepare`: its format and content digest."""
+
+    path: Path
+    fmt: str
+    digest: str
 
 
 @dataclass(frozen=True)
@@ -57,13 +78,25 @@ def guess_format(path: Path) -> str:
     )
 
 
+def prepare(paths: Iterable[Path], fmt: str | None = None) -> list[Source]:
+    """Every file's format (``fmt``, else from its suffix) and digest, each text file
+    checked to decode as UTF-8, streamed in blocks. Raises :class:`IngestError` naming
+    the first file that fails; call it on all files before committing any."""
+    return [_prepare(path, fmt or guess_format(path)) for path in paths]
+
+
 def ingest(catalog: Catalog, path: Path, fmt: str | None = None) -> IngestReport:
-    fmt = fmt or guess_format(path)
+    """Check one file (see :func:`prepare`), then commit its sequences."""
+    return ingest_source(catalog, prepare([path], fmt)[0])
+
+
+def ingest_source(catalog: Catalog, source: Source) -> IngestReport:
+    """Commit the sequences of a file checked by :func:`prepare`."""
+    path, digest = source.path, source.digest
     report = IngestReport(str(path))
-    digest = _file_digest(path)
     chunk: list[Parsed] = []
     index = 0
-    for item in READERS[fmt](path, report.problems):
+    for item in READERS[source.fmt](path, report.problems):
         chunk.append(item)
         if len(chunk) == CHUNK:
             _commit(catalog, path, digest, index, chunk)
@@ -92,12 +125,47 @@ def _commit(catalog: Catalog, path: Path, digest: str, index: int, chunk: list[P
     )
 
 
-def _file_digest(path: Path) -> str:
+def _prepare(path: Path, fmt: str) -> Source:
+    if fmt not in READERS:
+        raise IngestError(f"{path}: unknown format {fmt!r} (known: {', '.join(READERS)})")
     hasher = hashlib.sha256(path.name.encode())
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            hasher.update(block)
-    return hasher.hexdigest()[:16]
+    check = _Utf8Check(path) if fmt in TEXT_FORMATS else None
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(BLOCK), b""):
+                hasher.update(block)
+                if check:
+                    check.feed(block)
+    except OSError as err:
+        raise IngestError(f"{path}: cannot read: {err.strerror}; no file ingested") from None
+    if check:
+        check.feed(b"", final=True)
+    return Source(path, fmt, hasher.hexdigest()[:16])
+
+
+class _Utf8Check:
+    """An incremental UTF-8 decoder that names the first bad byte: its offset and line."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.fed = 0  # bytes fed so far
+        self.newlines = 0  # b"\n" in them
+
+    def feed(self, block: bytes, final: bool = False) -> None:
+        pending = self.decoder.getstate()[0]  # an incomplete character from the last block
+        try:
+            self.decoder.decode(block, final)
+        except UnicodeDecodeError as err:
+            data = pending + block  # what the decoder saw; pending holds no b"\n"
+            offset = self.fed - len(pending) + err.start
+            line = self.newlines + data.count(b"\n", 0, err.start) + 1
+            raise IngestError(
+                f"{self.path}: not UTF-8 text (byte 0x{data[err.start]:02x} at offset "
+                f"{offset}, line {line}); no file ingested"
+            ) from None
+        self.fed += len(block)
+        self.newlines += block.count(b"\n")
 
 
 def _integer(text: object) -> int:
@@ -110,7 +178,7 @@ def read_bfile(path: Path, problems: list[str]) -> Iterator[Parsed]:
     """`n a(n)` per line, '#' comments; one sequence per file, named after the file."""
     terms: list[int] = []
     offset = start_line = None
-    with open(path) as handle:
+    with open(path, encoding="utf-8") as handle:
         for number, raw in enumerate(handle, start=1):
             text = raw.split("#", 1)[0].strip()
             if not text:
@@ -135,7 +203,7 @@ def read_bfile(path: Path, problems: list[str]) -> Iterator[Parsed]:
 
 def read_csv(path: Path, problems: list[str]) -> Iterator[Parsed]:
     """Header `name,terms[,offset]`; terms separated by spaces or semicolons."""
-    with open(path, newline="") as handle:
+    with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         if not reader.fieldnames or not {"name", "terms"} <= set(reader.fieldnames):
             problems.append(f"{path}:1: header must have name and terms columns")
@@ -155,7 +223,7 @@ def read_csv(path: Path, problems: list[str]) -> Iterator[Parsed]:
 
 def read_jsonl(path: Path, problems: list[str]) -> Iterator[Parsed]:
     """One object per line: {"name": ..., "terms": [...], "offset": 0}."""
-    with open(path) as handle:
+    with open(path, encoding="utf-8") as handle:
         for number, raw in enumerate(handle, start=1):
             if not raw.strip():
                 continue

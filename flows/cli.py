@@ -31,11 +31,13 @@ class BadInput(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
+    from conjectura.catalog.ingest import IngestError
+
     parser = _parser()
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (BadInput, SpecError, CatalogError) as err:
+    except (BadInput, SpecError, CatalogError, IngestError) as err:
         Console(stderr=True, soft_wrap=True).print(
             f"[bold red]conjectura: error:[/] {err}", highlight=False
         )
@@ -242,21 +244,28 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from conjectura.catalog.ingest import ingest
+    from rich.markup import escape
+
+    from conjectura.catalog.ingest import ingest_source, prepare
 
     missing = [str(f) for f in args.files if not f.is_file()]
     if missing:
         raise BadInput(f"no such file: {', '.join(missing)}")
+    # Every file is checked (text files: UTF-8 throughout) before any is committed, so a
+    # bad file refuses the whole call (IngestError, exit 2) with nothing written.
+    sources = prepare(args.files, None if args.format == "auto" else args.format)
     catalog = Catalog.locate(args.catalog)
     console, errors = Console(soft_wrap=True), Console(stderr=True, soft_wrap=True)
     problems = 0
-    for path in args.files:
-        report = ingest(catalog, path, None if args.format == "auto" else args.format)
+    for source in sources:
+        path = source.path
+        report = ingest_source(catalog, source)
         for problem in report.problems:
-            errors.print(f"[yellow]skipped[/] {problem}", highlight=False)
+            errors.print(f"[yellow]skipped[/] {escape(problem)}", highlight=False)
         problems += len(report.problems)
         console.print(
-            f"{path}: {report.sequences:,} sequences, {len(report.problems)} bad lines skipped",
+            f"{escape(str(path))}: {report.sequences:,} sequences, "
+            f"{len(report.problems)} bad lines skipped",
             highlight=False,
         )
     return EXIT_OK if problems == 0 else EXIT_BAD_INPUT

@@ -9,7 +9,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
 
-from conjectura.schemas.spec import SpecError
+from conjectura.schemas.spec import SpecError, decode_utf8
 
 
 class Adapt(BaseModel):
@@ -96,8 +96,15 @@ def load_profile(name_or_path: str) -> ClusterProfile:
             f"cluster profile {name_or_path!r} not found "
             f"(shipped: {', '.join(available_profiles())}; or give a .yaml path)"
         )
+    if path.is_dir():
+        raise SpecError(f"{path}: is a directory, not a cluster profile file")
     try:
-        data = yaml.safe_load(path.read_text())
+        raw = path.read_bytes()
+    except OSError as err:
+        raise SpecError(f"{path}: cannot read cluster profile: {err.strerror}") from None
+    text = decode_utf8(raw, source=str(path))
+    try:
+        data = yaml.safe_load(text)
         return ClusterProfile.model_validate(data)
     except yaml.YAMLError as err:
         raise SpecError(f"{path}: not valid YAML: {' '.join(str(err).split())}") from None

@@ -31,6 +31,9 @@ from pydantic import (
 DEFAULT_MAX_SPACE = 20_000_000
 """Largest number of PCFs a spec may describe unless the caller raises the cap."""
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+"""Coefficients are stored as int64: a value outside would wrap around, so it is refused."""
+
 CoefficientRange = Annotated[list[StrictInt], Field(description="[low, high], both included")]
 Coefficient = StrictInt | CoefficientRange
 
@@ -79,7 +82,22 @@ class DynamicsSettings(BaseModel):
     cluster: ClusterSettings | None = ClusterSettings()
 
 
-class PcfSpec(BaseModel):
+class _HashedSpec(BaseModel):
+    """A spec whose results are labelled by its content: ``name-<hash10>``.
+
+    (A PCF spec's label hashes its space instead: see :attr:`PcfSpec.label`.)"""
+
+    @property
+    def spec_hash(self) -> str:
+        """Hash of everything that determines the results (name and shard size excluded)."""
+        return _digest(self.model_dump(exclude={"name", "shard_size"}))
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}-{self.spec_hash[:10]}"
+
+
+class PcfSpec(_HashedSpec):
     """A polynomial continued fraction search: a(0) + b(1)/(a(1) + b(2)/(a(2) + ...))."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -98,6 +116,12 @@ class PcfSpec(BaseModel):
     @classmethod
     def _ranges_are_pairs_low_to_high(cls, coefficients: list[Any]) -> list[Any]:
         for index, item in enumerate(coefficients):
+            for value in item if isinstance(item, list) else [item]:
+                if not INT64_MIN <= value <= INT64_MAX:
+                    raise ValueError(
+                        f"coefficient {index}: {value} is outside the 64-bit integer range "
+                        f"[{INT64_MIN}, {INT64_MAX}]"
+                    )
             if isinstance(item, list):
                 if len(item) == 0:
                     raise ValueError(f"coefficient {index}: empty range []")
@@ -151,27 +175,12 @@ class PcfSpec(BaseModel):
         )
 
     @property
-    def spec_hash(self) -> str:
-        """Hash of everything that determines the run's results (the name excluded)."""
-        return _digest(self.model_dump(exclude={"name", "shard_size"}))
-
-    @property
     def label(self) -> str:
-        """Readable, unique partition value for this spec's space: ``name-<hash10>``."""
+        """Readable, unique partition value for this spec's space: ``name-<hash10>``.
+
+        From :attr:`space_hash`, not :attr:`spec_hash`: runs with other identify settings
+        share the space's ``pcf`` partition."""
         return f"{self.name}-{self.space_hash[:10]}"
-
-
-class _HashedSpec(BaseModel):
-    """A spec whose results are labelled by its content: ``name-<hash10>``."""
-
-    @property
-    def spec_hash(self) -> str:
-        """Hash of everything that determines the results (name and shard size excluded)."""
-        return _digest(self.model_dump(exclude={"name", "shard_size"}))
-
-    @property
-    def label(self) -> str:
-        return f"{self.name}-{self.spec_hash[:10]}"
 
 
 class EsmaSpec(_HashedSpec):
@@ -277,12 +286,26 @@ def load_spec(path: str | Path | None, *, max_space: int = DEFAULT_MAX_SPACE) ->
         return parse_spec(default_spec_text(), source="default spec", max_space=max_space)
     path = Path(path)
     try:
-        text = path.read_text()
+        data = path.read_bytes()
     except FileNotFoundError:
         raise SpecError(f"{path}: spec file not found") from None
+    except IsADirectoryError:
+        raise SpecError(f"{path}: is a directory, not a spec file") from None
     except OSError as err:
         raise SpecError(f"{path}: cannot read spec: {err.strerror}") from None
-    return parse_spec(text, source=str(path), max_space=max_space)
+    return parse_spec(decode_utf8(data, source=str(path)), source=str(path), max_space=max_space)
+
+
+def decode_utf8(data: bytes, *, source: str) -> str:
+    """``data`` as text, or a :class:`SpecError` naming the first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise SpecError(
+            f"{source}: not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start}, "
+            f"line {line})"
+        ) from None
 
 
 def _describe(err: ValidationError) -> str:

@@ -9,8 +9,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.flows.test_reliability import (
@@ -19,7 +21,6 @@ from tests.flows.test_reliability import (
     environment,
     free_port,
     table,
-    wait_for_port,
 )
 
 pytestmark = pytest.mark.integration
@@ -42,6 +43,28 @@ with get_client(sync_client=True) as client:
     keys = [a.key for a in client.read_artifacts() if a.key]
 print(json.dumps({"state": run.state.type.value, "artifacts": keys}))
 """
+
+
+def wait_until(ready: Callable[[], bool], what: str, timeout: float = 180) -> None:
+    """Return once ``ready()`` holds; fail naming ``what`` after ``timeout`` seconds.
+    ``ready`` asks a real readiness signal (an API answer), not the clock."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not ready after {timeout:.0f}s")
+        time.sleep(0.25)
+
+
+def api_answers(url: str, status: int = 200) -> Callable[[], bool]:
+    """A readiness signal: GET ``url`` answers ``status`` (a refused connection: not yet)."""
+
+    def ready() -> bool:
+        try:
+            return httpx.get(url, timeout=10).status_code == status
+        except httpx.TransportError:
+            return False
+
+    return ready
 
 
 def cli(cwd: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -68,21 +91,20 @@ def test_served_deployment_runs_and_publishes_an_artifact(tmp_path: Path) -> Non
     )
     try:
         url = serve.stdout.readline().split(" on ", 1)[1].split(" ", 1)[0]
+        wait_until(  # serve registers its deployment after it prints the URL
+            api_answers(f"{url}/deployments/name/scheduled-search/nightly"),
+            "deployment scheduled-search/nightly in the served API",
+        )
         trigger_env = environment(PREFECT_API_URL=url, PREFECT_HOME=str(tmp_path / "client"))
         results = []
         for _ in range(2):  # the second scheduled run only adds what is new: nothing
-            deadline = time.monotonic() + 120
-            while True:  # until serve has registered its deployment
-                done = subprocess.run(
-                    [sys.executable, "-c", TRIGGER],
-                    capture_output=True,
-                    text=True,
-                    env=trigger_env,
-                    timeout=600,
-                )
-                if done.returncode == 0 or time.monotonic() > deadline:
-                    break
-                time.sleep(2)
+            done = subprocess.run(
+                [sys.executable, "-c", TRIGGER],
+                capture_output=True,
+                text=True,
+                env=trigger_env,
+                timeout=600,
+            )
             assert done.returncode == 0, done.stderr[-2000:]
             results.append(json.loads(done.stdout.strip().splitlines()[-1]))
             pcf = table(tmp_path / "data" / "catalog", "pcf")
@@ -191,8 +213,10 @@ def test_infra_deployments_register_with_a_work_pool(tmp_path: Path) -> None:
         stderr=subprocess.DEVNULL,
     )
     repo = Path(__file__).resolve().parents[2]
+    api = f"http://127.0.0.1:{port}/api"
     try:
-        wait_for_port(port, timeout=120)
+        # the port opens a moment before the API answers: wait for its readiness check
+        wait_until(api_answers(f"{api}/ready"), f"prefect server on port {port}")
 
         def prefect(*args: str) -> subprocess.CompletedProcess:
             return subprocess.run(
@@ -204,21 +228,17 @@ def test_infra_deployments_register_with_a_work_pool(tmp_path: Path) -> None:
                 timeout=300,
             )
 
-        deadline = time.monotonic() + 60
-        while (
-            pool := prefect("work-pool", "create", "conjectura", "--type", "process")
-        ).returncode != 0 and time.monotonic() < deadline:
-            time.sleep(1)  # the port opens a moment before the API answers
+        pool = prefect("work-pool", "create", "conjectura", "--type", "process")
         assert pool.returncode == 0, pool.stdout + pool.stderr
         deployed = prefect("deploy", "--all", "--prefect-file", "infra/prefect.yaml")
         assert deployed.returncode == 0, deployed.stdout[-2000:] + deployed.stderr[-2000:]
-        for name in ("nightly-default", "weekly-esma-e"):
-            found = prefect("deployment", "inspect", f"scheduled-search/{name}")
-            assert (
-                found.returncode == 0
-                and "0 3 * * *"
-                in prefect("deployment", "inspect", "scheduled-search/nightly-default").stdout
-            )
+        for name, cron in (("nightly-default", "0 3 * * *"), ("weekly-esma-e", "0 4 * * 0")):
+            found = httpx.get(f"{api}/deployments/name/scheduled-search/{name}", timeout=30)
+            assert found.status_code == 200, f"{name}: {found.status_code} {found.text[:500]}"
+            deployment = found.json()
+            schedules = [(s["schedule"].get("cron"), s["active"]) for s in deployment["schedules"]]
+            assert schedules == [(cron, True)], f"{name}: schedules {schedules}"
+            assert deployment["work_pool_name"] == "conjectura", name
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

@@ -19,6 +19,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from conjectura.flows.plan import plan_shards
+from conjectura.schemas.spec import PcfSpec, load_spec
+
 pytestmark = pytest.mark.integration
 
 BIN = Path(sys.executable).parent
@@ -79,6 +82,16 @@ def assert_exactly_once(catalog: Path, space_size: int) -> None:
     assert pcf.height == space_size and pcf["id"].n_unique() == space_size
     conjectures = table(catalog, "conjectures")
     assert conjectures["conjecture_id"].n_unique() == conjectures.height > 0
+
+
+def assert_whole_shards(pcf: pl.DataFrame, spec: Path, at_least: int) -> None:
+    """What a reader sees at any moment: whole shards of the spec's plan, each PCF once."""
+    plan = load_spec(spec)
+    assert isinstance(plan, PcfSpec)
+    sizes = {shard.shard_id: shard.size for shard in plan_shards(plan)}
+    counts = dict(pcf.group_by("shard").len().iter_rows())
+    assert len(counts) >= at_least and all(counts[s] == sizes.get(s) for s in counts), counts
+    assert pcf["id"].n_unique() == pcf.height
 
 
 def free_port() -> int:
@@ -169,13 +182,16 @@ def test_sigkill_the_flow_then_resume_equals_a_clean_run(tmp_path: Path) -> None
     spec = spec_file(tmp_path, "resume")
     run = start_run(interrupted, spec, "--max-in-flight", "2")
     wait_for_files(interrupted / "data" / "catalog" / "pcf", 2)
-    mid_run = table(interrupted / "data" / "catalog", "pcf")  # queryable while it runs
-    assert 0 < mid_run.height < 3645 and mid_run["id"].n_unique() == mid_run.height
+    # Queryable while it runs; whatever the run has reached: whole shards, each PCF once.
+    assert_whole_shards(table(interrupted / "data" / "catalog", "pcf"), spec, at_least=2)
     os.killpg(run.pid, signal.SIGKILL)
     run.wait()
-    partial = len(list((interrupted / "data" / "catalog" / "pcf").rglob("*.parquet")))
-    assert partial < 9  # it really was cut off mid-run
-    finish(start_run(interrupted, spec))
+    # Whenever the kill landed: whole shards, each PCF once, and the resumed run skips
+    # exactly the shards whose identification was committed (all 9 if the run had ended).
+    assert_whole_shards(table(interrupted / "data" / "catalog", "pcf"), spec, at_least=2)
+    identified = len(list((interrupted / "data" / "catalog" / "conjectures").rglob("*.parquet")))
+    resumed = finish(start_run(interrupted, spec))
+    assert f"9 shards, {identified} already committed" in resumed
     finish(start_run(clean, spec))
     for name, volatile in (("pcf", []), ("conjectures", ["run_id", "created_at"])):
         a = table(interrupted / "data" / "catalog", name).drop(volatile)

@@ -76,3 +76,56 @@ def test_not_yaml_or_not_a_mapping() -> None:
         parse_spec("a: [", source="broken.yaml")
     with pytest.raises(SpecError, match="a spec is a YAML mapping"):
         parse_spec("- 1\n- 2\n", source="list.yaml")
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (("[1, 3], 2", "[1, 3], 9223372036854775808"), "a: coefficient 1: 9223372036854775808"),
+        (("[-2, 1]", "[-9223372036854775809, 1]"), "b: coefficient 2: -9223372036854775809"),
+    ],
+)
+def test_coefficients_outside_int64_are_refused(edit: tuple[str, str], message: str) -> None:
+    with pytest.raises(SpecError) as caught:
+        parse_spec(GOOD.replace(*edit), source="big.yaml")
+    assert str(caught.value) == (
+        f"big.yaml: {message} is outside the 64-bit integer range "
+        "[-9223372036854775808, 9223372036854775807]"
+    )
+
+
+def test_int64_bounds_themselves_are_accepted() -> None:
+    edited = GOOD.replace("[1, 3], 2", "[-9223372036854775808, 9223372036854775807]")
+    spec = parse_spec(edited.replace("[-2, 1]", "1"), source="edge.yaml", max_space=2**64)
+    assert spec.coefficient_ranges[0] == (-(2**63), 2**63 - 1)
+
+
+def test_spec_file_that_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(GOOD.replace("name: small", "name: caf\xe9").encode("latin-1"))
+    with pytest.raises(SpecError) as caught:
+        load_spec(path)
+    assert str(caught.value) == f"{path}: not UTF-8 text (byte 0xe9 at offset 10, line 2)"
+
+
+def test_spec_path_that_is_a_directory(tmp_path: Path) -> None:
+    (tmp_path / "dir.yaml").mkdir()
+    with pytest.raises(SpecError, match=r"dir\.yaml: is a directory, not a spec file"):
+        load_spec(tmp_path / "dir.yaml")
+
+
+def test_one_spec_hash_and_labels_as_before() -> None:
+    """PcfSpec inherits spec_hash; its label hashes the space (partition names unchanged).
+    The digests are the ones computed before the duplicate definition was removed."""
+    pcf = parse_spec(
+        "name: x\nfamily: pcf\na: [[1, 3], [0, 3]]\nb: [[0, 1], [-1, 0], [-2, 1]]\n"
+        "depth: 500\nconstants: [pi, e]\ndynamics: {depth: 500}\nshard_size: 50\n",
+        source="x",
+    )
+    assert pcf.spec_hash.startswith("85c029453245e2bd")
+    assert pcf.label == "x-b0ce680635" == f"x-{pcf.space_hash[:10]}"
+    esma = parse_spec("name: esma-e\nfamily: esma\nconstants: [e]\n", source="e")
+    assert esma.spec_hash.startswith("ad0a6e0432dd9f21") and esma.label == "esma-e-ad0a6e0432"
+    sequences = parse_spec("name: s\nfamily: sequences\nconstants: [sqrt5]\n", source="s")
+    assert sequences.spec_hash.startswith("ea89fe6dcd7ffa4c") and sequences.label == "s-ea89fe6dcd"
+    assert all("spec_hash" not in vars(type(s)) for s in (pcf, esma, sequences))
