@@ -12,16 +12,10 @@ from rich.table import Table as RichTable
 
 from conjectura.catalog.store import Catalog, CatalogError
 from conjectura.flows import dask_clusters
+from conjectura.flows.registry import family_of
 from conjectura.kernels import constants as library
 from conjectura.schemas.profile import available_profiles, load_profile
-from conjectura.schemas.spec import (
-    DEFAULT_MAX_SPACE,
-    EsmaSpec,
-    SequencesSpec,
-    Spec,
-    SpecError,
-    load_spec,
-)
+from conjectura.schemas.spec import DEFAULT_MAX_SPACE, Spec, SpecError, load_spec
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -161,20 +155,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _plot_clusters(args: argparse.Namespace) -> int:
-    import polars as pl
-
+    from conjectura.catalog import queries
     from conjectura.flows import plots
 
     catalog = _existing_catalog(args.catalog)
-    space = args.space
+    space = args.space or queries.latest_space(catalog)
     if space is None:
-        runs = catalog.scan("runs").sort("started_at").collect()
-        if runs.is_empty():
-            raise BadInput(f"no runs in {catalog.root}; name a --space")
-        space = runs["space"][-1]
-    if catalog.scan("clusters").filter(pl.col("space") == space).collect().is_empty():
+        raise BadInput(f"no runs in {catalog.root}; name a --space")
+    clusters = queries.space_clusters(catalog, space)
+    if clusters.is_empty():
         raise BadInput(f"no clusters for space {space} (run a spec with `dynamics:`)")
-    for path in plots.cluster_planes(catalog, space, args.out):
+    points = queries.space_metrics(catalog, space, plots.PLANE_COLUMNS)
+    for path in plots.cluster_planes(points, clusters, space, args.out):
         print(path)
     return EXIT_OK
 
@@ -221,7 +213,7 @@ def _serve(args: argparse.Namespace) -> int:
     from conjectura.flows.prefect_server import api_server
 
     with api_server(Path(".prefect")) as url:
-        from conjectura.flows.pipeline import scheduled_search
+        from conjectura.flows.scheduled import scheduled_search
 
         Console(soft_wrap=True).print(
             f"serving deployment scheduled-search/{name} on {url} "
@@ -401,16 +393,9 @@ def _run(args: argparse.Namespace) -> int:
         profile = profile.model_copy(update={"workers": args.workers, "adapt": None})
     catalog = Catalog.locate(args.catalog)
     console = Console(soft_wrap=True)
-    esma_run = isinstance(spec, EsmaSpec)
-    sequences_run = isinstance(spec, SequencesSpec)
-    if esma_run:
-        size = f"{spec.forms_count:,} forms, periods {spec.periods}"
-    elif sequences_run:
-        size = f"order <= {spec.max_order}, degree <= {spec.max_degree}"
-    else:
-        size = f"{spec.space_size:,} PCFs, depth {spec.depth}"
+    family = family_of(spec)
     console.print(
-        f"spec [bold]{spec.name}[/] ({spec.family}): {size}, constants "
+        f"spec [bold]{spec.name}[/] ({spec.family}): {family.describe(spec)}, constants "
         f"{', '.join(spec.constants)} -> catalog {catalog.root}",
         highlight=False,
     )
@@ -426,64 +411,26 @@ def _run(args: argparse.Namespace) -> int:
 
     with api_server(Path(".prefect")):
         # Prefect reads its settings when first imported: only now is the API URL set.
-        from conjectura.flows.pipeline import (
-            esma_search,
-            new_run_id,
-            pcf_search,
-            sequences_search,
-        )
+        from conjectura.flows.runs import new_run_id
 
-        run_id = new_run_id()
-        runner = dask_clusters.task_runner(profile, args.address)
-        search = esma_search if esma_run else sequences_search if sequences_run else pcf_search
-        summary = search.with_options(task_runner=runner)(
+        search = family.load_flow()
+        summary = search.with_options(task_runner=dask_clusters.task_runner(profile, args.address))(
             spec=spec,
             catalog_root=str(catalog.root),
-            run_id=run_id,
+            run_id=new_run_id(),
             show_progress=not args.no_progress,
             max_in_flight=args.max_in_flight,
         )
-    if sequences_run:
-        console.print(
-            f"run {run_id}: {summary['shards']:,} shards, {summary['skipped']:,} already "
-            f"committed; {summary['sequences']:,} sequences; {summary['conjectures']:,} "
-            f"conjectures ({summary['verified']:,} verified)",
-            highlight=False,
-        )
-    elif esma_run:
-        console.print(
-            f"run {run_id}: {summary['shards']:,} shards, {summary['skipped']:,} already "
-            f"committed; {summary['forms']:,} forms in {summary['groups']:,} shift groups; "
-            f"space {spec.label}: {summary['conjectures']:,} conjectures "
-            f"({summary['verified']:,} verified)",
-            highlight=False,
-        )
-    else:
-        console.print(
-            f"run {run_id}: {summary['shards']:,} shards, {summary['skipped']:,} already "
-            f"committed; space {spec.label}: {summary['pcfs']:,} PCFs, "
-            f"{summary['converged']:,} converged, {summary['conjectures']:,} conjectures "
-            f"({summary['verified']:,} verified)",
-            highlight=False,
-        )
+    console.print(family.summary(spec, summary), highlight=False)
     print_conjectures(console, catalog, spec)
     return EXIT_OK
 
 
 def print_conjectures(console: Console, catalog: Catalog, spec: Spec) -> None:
     """The spec's conjectures, verified first, simplest PCFs first."""
-    import polars as pl
+    from conjectura.catalog import queries
 
-    frame = (
-        catalog.scan("conjectures")
-        .filter(pl.col("space") == spec.label)
-        .with_columns(
-            height=pl.col("a_coeffs").list.eval(pl.element().abs()).list.sum()
-            + pl.col("b_coeffs").list.eval(pl.element().abs()).list.sum()
-        )
-        .sort(["status", "height", "subject"], descending=[True, False, False])
-        .collect()
-    )
+    frame = queries.space_conjectures(catalog, spec.label)
     table = RichTable(title=f"conjectures of {spec.name} ({frame.height})", title_justify="left")
     table.add_column("formula", overflow="fold")
     table.add_column("digits", justify="right")

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 import yaml
 
-from conjectura.schemas.profile import ClusterProfile
+from conjectura.schemas.profile import ClusterProfile, load_profile
 
 if TYPE_CHECKING:
     from prefect_dask import DaskTaskRunner
@@ -40,6 +40,15 @@ def check_reachable(address: str, timeout: float = 5.0) -> None:
         raise UnreachableScheduler(
             f"no Dask scheduler reachable at {address} ({err.strerror or err})"
         ) from None
+
+
+def dask_task_runner(address: str | None = None, workers: int | None = None) -> DaskTaskRunner:
+    """An existing scheduler at ``address``, or a LocalCluster of ``workers`` processes
+    (default: one per core)."""
+    profile = load_profile("local")
+    if workers:
+        profile = profile.model_copy(update={"workers": workers})
+    return task_runner(profile, address)
 
 
 def task_runner(profile: ClusterProfile, address: str | None = None) -> DaskTaskRunner:

@@ -11,25 +11,21 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 import polars as pl
 
-from conjectura.catalog.store import Catalog
 from conjectura.kernels.clustering import PLANES, plane_name
 from conjectura.kernels.dynamics import error_curve
-from conjectura.kernels.space import pcf_text
-from conjectura.schemas.tables import CLUSTERS, PCF
+from conjectura.schemas.printing import pcf_text
+
+PLANE_COLUMNS = sorted({column for plane in PLANES for column in plane})
+"""The metric columns the cluster planes draw."""
 
 
-def cluster_planes(catalog: Catalog, space: str, out: Path) -> list[Path]:
-    """One PNG per plane: every PCF with metrics, coloured by cluster, labels named."""
-    columns = sorted({c for plane in PLANES for c in plane})
-    points = (
-        catalog.scan(PCF)
-        .filter((pl.col("space") == space) & pl.col("delta_fr").is_not_null())
-        .select("id", *columns)
-        .collect()
-    )
+def cluster_planes(
+    points: pl.DataFrame, clusters: pl.DataFrame, space: str, out: Path
+) -> list[Path]:
+    """One PNG per plane: every PCF with metrics (``points``: id and the planes' metric
+    columns), coloured by its cluster (rows of the clusters table), labels named."""
     if points.is_empty():
         raise ValueError(f"space {space} has no convergence-dynamics metrics to plot")
-    clusters = catalog.scan(CLUSTERS).filter(pl.col("space") == space).collect()
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for plane in PLANES:

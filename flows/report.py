@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 import polars as pl
 from matplotlib import mathtext
 
+from conjectura.catalog import queries
 from conjectura.catalog.api import CatalogReader
 from conjectura.flows import plots
 from conjectura.kernels.dynamics import error_curve
@@ -135,7 +136,9 @@ def _index(reader: CatalogReader, conjectures: pl.DataFrame, pages: int) -> str:
     clusters = reader.clusters().select("space").unique().collect()
     for (space,) in clusters.iter_rows():
         with tempfile.TemporaryDirectory() as scratch:
-            pictures = plots.cluster_planes(reader.catalog, space, Path(scratch))
+            points = queries.space_metrics(reader.catalog, space, plots.PLANE_COLUMNS)
+            clusters_of_space = queries.space_clusters(reader.catalog, space)
+            pictures = plots.cluster_planes(points, clusters_of_space, space, Path(scratch))
             images = "".join(
                 f"<img alt='{p.stem}' src='data:image/png;base64,"
                 f"{base64.b64encode(p.read_bytes()).decode()}'>"

@@ -1,29 +1,33 @@
-"""The sequence detectors as a stage: recurrences (exact on every term) and ratio limits."""
+"""The sequences search, read top to bottom: shard the ingested sequences, run the
+detectors on a worker per shard, commit recurrences and ratio limits."""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from collections.abc import Mapping
 from typing import Any
 
-import polars as pl
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
 
-from conjectura.catalog.ingest import decode
+from conjectura.catalog import queries
 from conjectura.catalog.store import Catalog
-from conjectura.kernels.constants import value_of
-from conjectura.kernels.identify import mobius_table, mobius_text
-from conjectura.kernels.recurrences import find_recurrence, ratio_limit
+from conjectura.flows.runs import (
+    DEFAULT_IN_FLIGHT,
+    TASK_RETRIES,
+    Manifest,
+    StageBars,
+    bounded,
+    commit_constants,
+    recorded_run,
+)
+from conjectura.flows.stages.rows import columns_of
+from conjectura.flows.stages.sequences import detected_rows, sequence_shards
 from conjectura.schemas.spec import SequencesSpec
-from conjectura.schemas.tables import CONJECTURES, SEQUENCES
+from conjectura.schemas.tables import CONJECTURES, ConjectureKind, TableKind
 
-
-def plan(spec: SequencesSpec, catalog: Catalog) -> list[list[str]]:
-    """Sorted sequence ids in shards (the same ids always make the same shards)."""
-    frame = catalog.scan(SEQUENCES)
-    if spec.names:
-        frame = frame.filter(pl.col("name").is_in(spec.names))
-    ids = sorted(set(frame.select("seq_id").collect()["seq_id"].to_list()))
-    return [ids[i : i + spec.shard_size] for i in range(0, len(ids), spec.shard_size)]
+# The recurrence file is committed last: its key marks the shard done.
+_KINDS = (ConjectureKind.SEQUENCE_LIMIT, ConjectureKind.RECURRENCE)
 
 
 def shard_key(spec: SequencesSpec, ids: list[str]) -> str:
@@ -31,85 +35,70 @@ def shard_key(spec: SequencesSpec, ids: list[str]) -> str:
     return f"{spec.label}-seq-{digest}"
 
 
-def detect(spec: SequencesSpec, ids: list[str], catalog_root: str, run_id: str) -> dict:
+def planned_shards(spec: SequencesSpec, catalog: Catalog) -> list[list[str]]:
+    return sequence_shards(spec, queries.sequence_ids(catalog, spec.names))
+
+
+@task(name="detect-sequences", retries=TASK_RETRIES, cache_policy=NO_CACHE)
+def detect_sequences(
+    spec: SequencesSpec,
+    ids: list[str],
+    catalog_root: str,
+    run_id: str,
+    expansions: Mapping[str, str],
+) -> Manifest:
+    """Run the detectors over one shard of sequences; commit one file per conjecture kind."""
     catalog = Catalog(catalog_root)
-    rows = (
-        catalog.scan(SEQUENCES)
-        .filter(pl.col("seq_id").is_in(ids))
-        .unique("seq_id", keep="first")
-        .sort("seq_id")
-        .collect()
-    )
-    table = None
-    if spec.constants:
-        expansions = catalog.constant_expansions()
-        table = mobius_table(
-            {c: float(value_of(c, expansions)) for c in spec.constants}, spec.lookup_bound
+    sequences = queries.sequences_by_id(catalog, ids)
+    rows = detected_rows(spec, sequences, expansions, run_id)
+    for kind in _KINDS:
+        mine = [r for r in rows if r["kind"] == kind]
+        catalog.commit(
+            TableKind.CONJECTURES,
+            columns_of(mine, CONJECTURES),
+            partition={"kind": kind.value},
+            key=shard_key(spec, ids),
         )
-    found: list[dict[str, Any]] = []
-    for row in rows.iter_rows(named=True):
-        terms = [decode(t) for t in row["terms"]]
-        recurrence = find_recurrence(
-            terms, max_order=spec.max_order, max_degree=spec.max_degree, held_back=spec.held_back
-        )
-        if recurrence is not None:
-            kind = "linear" if recurrence.degree == 0 else "holonomic"
-            found.append(
-                _row(
-                    spec,
-                    row,
-                    run_id,
-                    "recurrence",
-                    kind,
-                    recurrence.basis,
-                    recurrence.relation,
-                    f"{row['name']}: {recurrence.text()}",
-                    float(len(terms)),
-                    "verified",
-                    recurrence.checked,
-                )
+    verified = sum(r["status"] == "verified" for r in rows)
+    return {"sequences": sequences.height, "conjectures": len(rows), "verified": verified}
+
+
+@flow(name="sequences-search", log_prints=False)
+def sequences_search(
+    spec: SequencesSpec,
+    catalog_root: str,
+    run_id: str,
+    show_progress: bool = True,
+    max_in_flight: int = DEFAULT_IN_FLIGHT,
+) -> dict[str, Any]:
+    """Recurrence and limit detectors over the ingested sequences; resumes like any run."""
+    catalog = Catalog(catalog_root)
+    expansions = commit_constants(catalog, spec)
+    shards = planned_shards(spec, catalog)
+    done = catalog.committed_keys(TableKind.CONJECTURES, {"kind": ConjectureKind.RECURRENCE.value})
+    todo = [ids for ids in shards if shard_key(spec, ids) not in done]
+    sequences = sum(map(len, shards))
+    with recorded_run(catalog, spec, run_id, len(shards)) as totals:
+        with StageBars(show_progress) as bars:
+            bars.add(
+                "detect",
+                total=len(shards),
+                done=len(shards) - len(todo),
+                detail=f"{sequences} sequences",
             )
-        limit = ratio_limit(terms)
-        if table is not None and limit is not None and limit[1] >= 6:
-            for name, form in table.candidates(limit[0], limit[1], most=1):
-                p0, p1, q0, q1 = form
-                found.append(
-                    _row(
-                        spec,
-                        row,
-                        run_id,
-                        "sequence_limit",
-                        "ratio",
-                        ["1", name, "L", f"L*{name}"],
-                        [p0, p1, -q0, -q1],
-                        f"{row['name']}: lim a(n+1)/a(n) = {mobius_text(form, name)}",
-                        round(limit[1], 2),
-                        "numerical",
-                        len(terms),
-                    )
-                )
-    for kind in ("sequence_limit", "recurrence"):  # the recurrence file last: it marks done
-        mine = [r for r in found if r["kind"] == kind]
-        columns = {name: [r.get(name) for r in mine] for name in CONJECTURES.schema.names}
-        catalog.commit(CONJECTURES, columns, partition={"kind": kind}, key=shard_key(spec, ids))
-    return {"sequences": rows.height, "conjectures": len(found)}
-
-
-def _row(spec, row, run_id, kind, detector, basis, relation, formula, digits, status, depth):
-    key = f"{kind}|{row['seq_id']}|{','.join(basis)}|{','.join(map(str, relation))}"
+            bounded(
+                todo,
+                lambda ids: [
+                    ("detect", detect_sequences.submit(spec, ids, catalog_root, run_id, expansions))
+                ],
+                bars,
+                max_in_flight=max_in_flight,
+            )
+        totals.update(queries.conjecture_counts(catalog, spec.label))
     return {
-        "conjecture_id": hashlib.sha256(key.encode()).hexdigest()[:16],
-        "kind": kind,
-        "detector": detector,
         "run_id": run_id,
-        "created_at": datetime.now(UTC),
-        "subject": f"{row['name']} ({row['seq_id']})",
-        "space": spec.label,
-        "basis": list(basis),
-        "relation": list(relation),
-        "formula": formula,
-        "digits": digits,
-        "status": status,
-        "exact_depth": depth,
-        "pslq_confirmed": None,
+        "shards": len(shards),
+        "skipped": len(shards) - len(todo),
+        "sequences": sequences,
+        **totals,
     }

@@ -216,18 +216,6 @@ class Form:
     def value(self, c: arb) -> arb:
         return _poly(self.p, c) / _poly(self.q, c)
 
-    @property
-    def text(self) -> str:
-        numerator = _poly_text(self.p, self.constant)
-        denominator = _poly_text(self.q, self.constant)
-        if denominator == "1":
-            return numerator
-        if " " in numerator:
-            numerator = f"({numerator})"
-        if any(ch in denominator for ch in " *") or denominator.startswith("-"):
-            denominator = f"({denominator})"
-        return f"{numerator}/{denominator}"
-
 
 def enumerate_forms(constants: Sequence[str], degree: int, bound: int) -> list[Form]:
     """Every P(c)/Q(c) once: primitive, Q's leading coefficient positive, not rational."""
@@ -323,19 +311,6 @@ def _poly(coefficients: Sequence[int], c: arb) -> arb:
     for coefficient in reversed(coefficients):
         value = value * c + coefficient
     return value
-
-
-def _poly_text(coefficients: Sequence[int], name: str) -> str:
-    parts = []
-    for power in range(len(coefficients) - 1, -1, -1):
-        v = coefficients[power]
-        if v == 0:
-            continue
-        monomial = "" if power == 0 else (name if power == 1 else f"{name}^{power}")
-        magnitude = str(abs(v)) if (abs(v) != 1 or power == 0) else ""
-        body = f"{magnitude}*{monomial}" if magnitude and monomial else magnitude + monomial
-        parts.append((("- " if v < 0 else "+ ") if parts else ("-" if v < 0 else "")) + body)
-    return " ".join(parts) if parts else "0"
 
 
 def _proportional(p: Sequence[int], q: Sequence[int]) -> bool:

@@ -125,7 +125,7 @@ class Identification:
     detector: str
     basis: tuple[str, ...]
     relation: tuple[int, ...]
-    value_text: str  # right-hand side of "PCF(...) = value_text"
+    value: float  # the exact convergent behind ``digits``, rounded (to pick a root, say)
     digits: float
     exact_depth: int
     pslq_confirmed: bool
@@ -181,7 +181,7 @@ def _check_mobius(a, b, name, form, expansions, verify_digits, max_exact_depth):
         detector="mobius",
         basis=("1", name, "L", f"L*{name}"),
         relation=relation,
-        value_text=mobius_text(form, name),
+        value=float(L),
         digits=agreement.digits,
         exact_depth=agreement.depth,
         pslq_confirmed=confirmed,
@@ -206,7 +206,7 @@ def _check_algebraic(a, b, limit, polynomial, verify_digits, max_exact_depth):
         detector="algebraic",
         basis=tuple(["1", "L", *("*".join(["L"] * k) for k in range(2, len(polynomial)))]),
         relation=tuple(polynomial),
-        value_text=f"root of {polynomial_in_x(polynomial)} near {mpmath.nstr(target, 12)}",
+        value=float(L),
         digits=agreement.digits,
         exact_depth=agreement.depth,
         pslq_confirmed=confirmed,
@@ -247,51 +247,6 @@ def _pslq_confirms(values, relation, digits: float, involving: Sequence[int]) ->
         return pslq_finds(values, relation, max_coeff=10**4, involving=involving)
 
 
-def mobius_text(form: tuple[int, int, int, int], name: str) -> str:
-    """(p0 + p1·c)/(q0 + q1·c) as readable text: ``4/pi``, ``(1 + sqrt5)/2``."""
-    p0, p1, q0, q1 = form
-    numerator, denominator = _linear(p0, p1, name), _linear(q0, q1, name)
-    if denominator == "1":
-        return numerator
-    if denominator == "-1":
-        return _linear(-p0, -p1, name)
-    if " " in numerator:
-        numerator = f"({numerator})"
-    if " " in denominator or denominator.startswith("-"):
-        denominator = f"({denominator})"
-    return f"{numerator}/{denominator}"
-
-
-def _linear(c0: int, c1: int, name: str) -> str:
-    parts = []
-    if c1:
-        magnitude = "" if abs(c1) == 1 else f"{abs(c1)}*"
-        parts.append(("-" if c1 < 0 else "") + magnitude + name)
-    if c0 or not parts:
-        if parts:
-            parts.append(f"{'-' if c0 < 0 else '+'} {abs(c0)}")
-        else:
-            parts.append(str(c0))
-    return " ".join(parts)
-
-
-def polynomial_in_x(coefficients: Sequence[int]) -> str:
-    terms = []
-    for k in range(len(coefficients) - 1, -1, -1):
-        c = coefficients[k]
-        if c == 0:
-            continue
-        monomial = "" if k == 0 else ("x" if k == 1 else f"x^{k}")
-        magnitude = str(abs(c)) if (abs(c) != 1 or k == 0) else ""
-        sign = "-" if c < 0 else "+"
-        terms.append(
-            f"{sign} {magnitude}{monomial}"
-            if terms
-            else f"{'-' if c < 0 else ''}{magnitude}{monomial}"
-        )
-    return " ".join(terms)
-
-
 def discover_with_constant(
     a: Sequence[int],
     b: Sequence[int],
@@ -330,7 +285,7 @@ def discover_with_constant(
         detector="cluster",
         basis=("1", name, "L", f"L*{name}"),
         relation=(form[0], form[1], -form[2], -form[3]),
-        value_text=mobius_text(form, name),
+        value=float(agreement.value),
         digits=agreement.digits,
         exact_depth=agreement.depth,
         pslq_confirmed=True,

@@ -45,22 +45,6 @@ class Recurrence:
     def relation(self) -> list[int]:
         return [c for row in self.coefficients for c in row]
 
-    def text(self) -> str:
-        parts = []
-        for i, row in enumerate(self.coefficients):
-            polynomial = _poly(row)
-            if polynomial == "0":
-                continue
-            term = f"a(n+{i})" if i else "a(n)"
-            parts.append(
-                term
-                if polynomial == "1"
-                else f"-{term}"
-                if polynomial == "-1"
-                else f"({polynomial})·{term}"
-            )
-        return " + ".join(parts).replace("+ -", "- ") + " = 0"
-
 
 def linear_recurrence(terms: Sequence[int], *, held_back: int = 8) -> Recurrence | None:
     """The shortest recurrence with constant coefficients that holds on every term."""
@@ -149,15 +133,3 @@ def _primitive(vector: list[fmpz]) -> list[int]:
 def _monomial(i: int, j: int) -> str:
     term = f"a(n+{i})" if i else "a(n)"
     return term if j == 0 else (f"n*{term}" if j == 1 else f"n^{j}*{term}")
-
-
-def _poly(coefficients: Sequence[int]) -> str:
-    parts = []
-    for power in range(len(coefficients) - 1, -1, -1):
-        c = coefficients[power]
-        if c == 0:
-            continue
-        monomial = "" if power == 0 else ("n" if power == 1 else f"n^{power}")
-        magnitude = str(abs(c)) if (abs(c) != 1 or not monomial) else ""
-        parts.append(("-" if c < 0 else ("+" if parts else "")) + magnitude + monomial)
-    return "".join(parts) or "0"

@@ -1,4 +1,4 @@
-"""The PCF coefficient space: enumeration by index, stable ids and text forms.
+"""The PCF coefficient space: enumeration by index and stable ids (text forms: schemas.printing).
 
 A space is a list of (low, high) ranges, a(n)'s coefficients first, then b(n)'s. Index i
 is read in mixed radix (the last coefficient varies fastest), so any shard [start, stop)
@@ -39,25 +39,3 @@ def pcf_id(a: Sequence[int], b: Sequence[int]) -> int:
     return int.from_bytes(
         hashlib.blake2b(key.encode(), digest_size=8).digest(), "little", signed=True
     )
-
-
-def polynomial_text(coefficients: Sequence[int], variable: str = "n") -> str:
-    """``[1, 2]`` -> ``2n+1``; ``[0, 0, -2]`` -> ``-2n^2``: highest power first."""
-    terms = []
-    for power in range(len(coefficients) - 1, -1, -1):
-        c = int(coefficients[power])
-        if c == 0:
-            continue
-        magnitude = abs(c)
-        if power == 0:
-            body = str(magnitude)
-        else:
-            monomial = variable if power == 1 else f"{variable}^{power}"
-            body = monomial if magnitude == 1 else f"{magnitude}{monomial}"
-        sign = "-" if c < 0 else "+"
-        terms.append(body if not terms and c > 0 else sign + body)
-    return "".join(terms) if terms else "0"
-
-
-def pcf_text(a: Sequence[int], b: Sequence[int]) -> str:
-    return f"PCF({polynomial_text(a)}, {polynomial_text(b)})"

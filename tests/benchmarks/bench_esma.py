@@ -14,7 +14,7 @@ import time
 
 from flint import ctx
 
-from conjectura.flows.esma import constant_ball, plan_groups
+from conjectura.flows.stages.esma import constant_ball, form_groups
 from conjectura.kernels.constants import decimal_expansion
 from conjectura.kernels.esma import Form, find_register, sign_patterns
 from conjectura.schemas.spec import parse_spec
@@ -32,7 +32,7 @@ def main() -> None:
     with ctx.workdps(spec.digits):
         find_register(constant_ball("e", expansions), [1], terms=20)  # compile outside timing
         start = time.perf_counter()
-        groups = plan_groups(spec, expansions)
+        groups = form_groups(spec, expansions)
         c = constant_ball("e", expansions)
         found = 0
         for group in groups:

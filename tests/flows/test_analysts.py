@@ -33,7 +33,9 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 @pytest.fixture(scope="module")
 def catalog_root(prefect_api, tmp_path_factory) -> Path:
-    from conjectura.flows.pipeline import dask_task_runner, new_run_id, pcf_search
+    from conjectura.flows.dask_clusters import dask_task_runner
+    from conjectura.flows.pcf import pcf_search
+    from conjectura.flows.runs import new_run_id
 
     root = tmp_path_factory.mktemp("catalog")
     pcf_search.with_options(task_runner=dask_task_runner(workers=2))(

@@ -32,7 +32,9 @@ shard_size: 600
 
 @pytest.fixture(scope="module")
 def discovered(prefect_api, tmp_path_factory):
-    from conjectura.flows.pipeline import dask_task_runner, new_run_id, pcf_search
+    from conjectura.flows.dask_clusters import dask_task_runner
+    from conjectura.flows.pcf import pcf_search
+    from conjectura.flows.runs import new_run_id
 
     root = tmp_path_factory.mktemp("catalog")
     spec = parse_spec(SPEC, source="pi-family")
@@ -90,18 +92,18 @@ def test_cluster_led_discovery_finds_what_the_lookup_could_not(discovered) -> No
 
 def test_clusters_above_the_size_cap_are_not_searched(discovered) -> None:
     from conjectura.catalog.store import Catalog
-    from conjectura.flows.stages import discovery_candidates
+    from conjectura.flows.pcf import candidate_chunks
 
     spec, root, _, _, clusters = discovered
     catalog = Catalog(root)
     smallest = int(clusters.filter(pl.col("label").is_not_null())["size"].min())
-    assert discovery_candidates(spec, catalog)  # the default cap keeps the π cluster
+    assert candidate_chunks(spec, catalog)  # the default cap keeps the π cluster
     cluster = spec.dynamics.cluster.model_copy(update={"discovery_max_size": smallest - 1})
     capped = spec.model_copy(
         update={"dynamics": spec.dynamics.model_copy(update={"cluster": cluster})}
     )
     assert capped.label == spec.label
-    assert discovery_candidates(capped, catalog) == []
+    assert candidate_chunks(capped, catalog) == []
 
 
 def test_plots_are_written_from_the_cli(discovered, tmp_path: Path) -> None:

@@ -51,7 +51,9 @@ def relation_residual(basis: list[str], relation: list[int], L: mpmath.mpf) -> m
 
 @pytest.fixture(scope="module")
 def finished_run(prefect_api, tmp_path_factory):
-    from conjectura.flows.pipeline import dask_task_runner, new_run_id, pcf_search
+    from conjectura.flows.dask_clusters import dask_task_runner
+    from conjectura.flows.pcf import pcf_search
+    from conjectura.flows.runs import new_run_id
 
     root = tmp_path_factory.mktemp("catalog")
     spec = parse_spec(SMALL, source="small")

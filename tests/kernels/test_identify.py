@@ -100,7 +100,12 @@ def test_slow_formulas_never_come_out_verified(formula: ReferenceFormula, table)
 
 def test_golden_ratio_reads_as_a_form_of_sqrt5(table) -> None:
     found = identify([1], [1], table)
-    assert found is not None and found.value_text == "(sqrt5 + 1)/2"
+    assert found is not None and found.basis == ("1", "sqrt5", "L", "L*sqrt5")
+    p0, p1, minus_q0, minus_q1 = found.relation  # L = (p0 + p1·sqrt5)/(q0 + q1·sqrt5)
+    golden = (1 + mpmath.sqrt(5)) / 2
+    value = (p0 + p1 * mpmath.sqrt(5)) / (-minus_q0 - minus_q1 * mpmath.sqrt(5))
+    assert abs(value - golden) < 1e-14
+    assert abs(found.value - float(golden)) < 1e-15
 
 
 def test_integer_polynomial_finds_minimal_polynomials() -> None:

@@ -1,0 +1,159 @@
+"""The questions flows, the CLI and the report ask of a catalog, answered in one place.
+
+Each function takes a :class:`~conjectura.catalog.store.Catalog` and returns plain
+values or Polars frames; none of them knows a path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+from conjectura.catalog.store import Catalog
+from conjectura.schemas.tables import ConjectureKind, TableKind
+
+
+def space_counts(catalog: Catalog, space: str) -> dict[str, int]:
+    """PCFs screened and converged in a pcf partition (true for resumed runs too)."""
+    frame = (
+        catalog.scan(TableKind.PCF)
+        .filter(pl.col("space") == space)
+        .select(pcfs=pl.len(), converged=(pl.col("status") == "converged").sum())
+        .collect()
+    )
+    return {name: int(frame[name][0]) for name in frame.columns}
+
+
+def conjecture_counts(
+    catalog: Catalog, space: str, kind: ConjectureKind | None = None
+) -> dict[str, int]:
+    """Conjectures (and how many are verified) of a space, of one kind or of all."""
+    wanted = pl.col("space") == space
+    if kind is not None:
+        wanted &= pl.col("kind") == kind.value
+    frame = (
+        catalog.scan(TableKind.CONJECTURES)
+        .filter(wanted)
+        .select(conjectures=pl.len(), verified=(pl.col("status") == "verified").sum())
+        .collect()
+    )
+    return {name: int(frame[name][0]) for name in frame.columns}
+
+
+def lookup_constants(catalog: Catalog, space: str) -> dict[int, str]:
+    """pcf id -> the constant of its lookup (Möbius) conjecture in this space."""
+    frame = (
+        catalog.scan(TableKind.CONJECTURES)
+        .filter(
+            (pl.col("space") == space)
+            & (pl.col("kind") == ConjectureKind.PCF_LIMIT.value)
+            & (pl.col("detector") == "mobius")
+        )
+        .select("pcf_id", pl.col("basis").list.get(1).alias("constant"))
+        .collect()
+    )
+    return dict(frame.iter_rows())
+
+
+def space_metrics(catalog: Catalog, space: str, columns: Sequence[str]) -> pl.DataFrame:
+    """id and the given metric columns of every PCF of the space that has metrics."""
+    return (
+        catalog.scan(TableKind.PCF)
+        .filter((pl.col("space") == space) & pl.col("delta_fr").is_not_null())
+        .select("id", *columns)
+        .collect()
+    )
+
+
+def pcf_rows(
+    catalog: Catalog, space: str, ids: Sequence[int], columns: Sequence[str]
+) -> pl.DataFrame:
+    """The given columns (and id) of the PCFs ``ids`` of a space."""
+    return (
+        catalog.scan(TableKind.PCF)
+        .filter((pl.col("space") == space) & pl.col("id").is_in(list(ids)))
+        .select("id", *columns)
+        .collect()
+    )
+
+
+def space_clusters(catalog: Catalog, space: str) -> pl.DataFrame:
+    """Every cluster of a space, every plane."""
+    return catalog.scan(TableKind.CLUSTERS).filter(pl.col("space") == space).collect()
+
+
+def cluster_counts(catalog: Catalog, space: str) -> dict[str, int]:
+    frame = (
+        catalog.scan(TableKind.CLUSTERS)
+        .filter(pl.col("space") == space)
+        .select(clusters=pl.len(), labelled=pl.col("label").is_not_null().sum())
+        .collect()
+    )
+    return {name: int(frame[name][0]) for name in frame.columns}
+
+
+def labelled_clusters(catalog: Catalog, space: str, max_size: int) -> pl.DataFrame:
+    """members and label of the labelled clusters of a space with at most ``max_size``
+    members (the bulk of a plane, labelled by a handful, is left out)."""
+    return (
+        catalog.scan(TableKind.CLUSTERS)
+        .filter(
+            (pl.col("space") == space)
+            & pl.col("label").is_not_null()
+            & (pl.col("size") <= max_size)
+        )
+        .select("members", "label")
+        .collect()
+    )
+
+
+def space_conjectures(catalog: Catalog, space: str) -> pl.DataFrame:
+    """A space's conjectures, verified first, then simplest PCFs (smallest coefficients)."""
+    height = (
+        pl.col("a_coeffs").list.eval(pl.element().abs()).list.sum()
+        + pl.col("b_coeffs").list.eval(pl.element().abs()).list.sum()
+    )
+    return (
+        catalog.scan(TableKind.CONJECTURES)
+        .filter(pl.col("space") == space)
+        .with_columns(height=height)
+        .sort(["status", "height", "subject"], descending=[True, False, False])
+        .collect()
+    )
+
+
+def run_conjectures(catalog: Catalog, run_id: str) -> pl.DataFrame:
+    """formula, digits, status, detector of what one run committed, most digits first."""
+    return (
+        catalog.scan(TableKind.CONJECTURES)
+        .filter(pl.col("run_id") == run_id)
+        .select("formula", "digits", "status", "detector")
+        .sort("digits", descending=True)
+        .collect()
+    )
+
+
+def latest_space(catalog: Catalog) -> str | None:
+    """The space (pcf partition) of the most recently started run."""
+    runs = catalog.scan(TableKind.RUNS).sort("started_at").select("space").collect()
+    return runs["space"][-1] if runs.height else None
+
+
+def sequence_ids(catalog: Catalog, names: Sequence[str] = ()) -> list[str]:
+    """Ids of the ingested sequences (those with these names, when given), sorted."""
+    frame = catalog.scan(TableKind.SEQUENCES)
+    if names:
+        frame = frame.filter(pl.col("name").is_in(list(names)))
+    return sorted(set(frame.select("seq_id").collect()["seq_id"].to_list()))
+
+
+def sequences_by_id(catalog: Catalog, ids: Sequence[str]) -> pl.DataFrame:
+    """The sequences ``ids``, one row each (a sequence ingested twice is one row)."""
+    return (
+        catalog.scan(TableKind.SEQUENCES)
+        .filter(pl.col("seq_id").is_in(list(ids)))
+        .unique("seq_id", keep="first")
+        .sort("seq_id")
+        .collect()
+    )

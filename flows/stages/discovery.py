@@ -1,0 +1,108 @@
+"""Clustering by convergence dynamics, and cluster-led discovery: each unidentified member
+of a labelled cluster tried by PSLQ against its cluster's constant."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import polars as pl
+
+from conjectura.flows.stages.identify import pcf_conjecture_row
+from conjectura.flows.stages.rows import Columns, Row
+from conjectura.kernels.clustering import cluster_plane, plane_name
+from conjectura.kernels.identify import discover_with_constant
+from conjectura.schemas.spec import ClusterSettings, PcfSpec
+from conjectura.schemas.tables import CLUSTERS
+
+DISCOVERY_CHUNK = 200
+"""Candidates per discovery task."""
+
+
+def cluster_columns(
+    plane: tuple[str, str],
+    metrics: pl.DataFrame,
+    lookup_constants: Mapping[int, str],
+    settings: ClusterSettings,
+) -> Columns:
+    """The ``clusters`` rows of one plane: HDBSCAN over the PCFs' metrics (columns ``id``
+    and the plane's two), each cluster labelled by the one constant its lookup-identified
+    members point to."""
+    labels = cluster_plane(
+        metrics[plane[1]].to_numpy().astype(float),
+        metrics[plane[0]].to_numpy().astype(float),
+        cell=settings.grid_cell,
+        min_cluster_size=settings.min_cluster_size,
+        spread_radius=settings.spread_radius,
+    )
+    ids = metrics["id"].to_numpy()
+    columns: Columns = {name: [] for name in CLUSTERS.schema.names}
+    for number in sorted(set(labels.tolist()) - {-1}):
+        members = sorted(ids[labels == number].tolist())
+        constants = {lookup_constants[m] for m in members if m in lookup_constants}
+        columns["cluster_id"].append(f"{plane_name(plane)}#{number}")
+        columns["plane"].append(plane_name(plane))
+        columns["number"].append(number)
+        columns["members"].append(members)
+        columns["size"].append(len(members))
+        columns["identified"].append(sum(m in lookup_constants for m in members))
+        columns["label"].append(constants.pop() if len(constants) == 1 else None)
+    return columns
+
+
+def discovery_candidates(
+    labelled: pl.DataFrame, lookup_constants: Mapping[int, str]
+) -> list[tuple[int, str]]:
+    """(pcf id, constant) for every member of a labelled cluster (frame with ``members``
+    and ``label``) that the lookup did not identify, sorted.
+
+    Derived from the lookup's conjectures only, so every discovery task sees the same list
+    while discoveries are being committed."""
+    pairs = {
+        (member, label)
+        for members, label in labelled.select("members", "label").iter_rows()
+        for member in members
+        if member not in lookup_constants
+    }
+    return sorted(pairs)
+
+
+def discovery_chunks(candidates: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
+    return [
+        candidates[start : start + DISCOVERY_CHUNK]
+        for start in range(0, len(candidates), DISCOVERY_CHUNK)
+    ]
+
+
+def discovered_rows(
+    spec: PcfSpec,
+    candidates: list[tuple[int, str]],
+    pcfs: pl.DataFrame,
+    expansions: Mapping[str, str],
+    run_id: str,
+) -> list[Row]:
+    """PSLQ each candidate (pcf id, constant) against its constant (and its product with
+    pi when the spec allows); a relation verified exactly becomes a conjecture.
+    ``pcfs`` holds the candidates' rows (id, a_coeffs, b_coeffs)."""
+    assert spec.dynamics is not None and spec.dynamics.cluster is not None
+    settings = spec.dynamics.cluster
+    rows = {row["id"]: row for row in pcfs.iter_rows(named=True)}
+    found = []
+    for pcf, name in candidates:
+        row = rows[pcf]
+        names = [name]
+        if settings.pi_products and "pi" in spec.constants and name != "pi":
+            names.append(f"{name}*pi")
+        for basis_constant in names:
+            identification = discover_with_constant(
+                row["a_coeffs"],
+                row["b_coeffs"],
+                basis_constant,
+                expansions=expansions,
+                max_coeff=settings.discovery_max_coeff,
+                search_digits=spec.identify.verify_digits,
+                max_exact_depth=spec.identify.max_exact_depth,
+            )
+            if identification is not None:
+                found.append(pcf_conjecture_row(spec, row, identification, run_id))
+                break
+    return found

@@ -1,0 +1,87 @@
+"""Identifying a screened shard: the Möbius lookup and the algebraic test, each candidate
+proved against exact convergents (kernels.identify)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+import mpmath
+import polars as pl
+
+from conjectura.flows.stages.rows import Row, conjecture_row
+from conjectura.kernels import constants as library
+from conjectura.kernels.identify import Identification, MobiusTable, identify_limit, mobius_table
+from conjectura.schemas.printing import formula_text, pcf_text
+from conjectura.schemas.spec import PcfSpec
+from conjectura.schemas.tables import ConjectureKind
+
+
+def identified_rows(
+    spec: PcfSpec, screened: pl.DataFrame, expansions: Mapping[str, str], run_id: str
+) -> list[Row]:
+    """Conjecture rows for the converged limits of one screened shard (its pcf rows)."""
+    settings = spec.identify
+    candidates = screened.filter(
+        (pl.col("status") == "converged") & (pl.col("digits") >= settings.lookup_digits)
+    )
+    table = _mobius_table(tuple(spec.constants), settings.mobius_bound, _frozen(expansions))
+    found = []
+    for row in candidates.iter_rows(named=True):
+        identification = identify_limit(
+            row["a_coeffs"],
+            row["b_coeffs"],
+            row["limit"],
+            row["digits"],
+            table=table,
+            expansions=expansions,
+            algebraic_degree=settings.algebraic_degree,
+            algebraic_bound=settings.algebraic_bound,
+            verify_digits=settings.verify_digits,
+            max_exact_depth=settings.max_exact_depth,
+        )
+        if identification is not None:
+            found.append(pcf_conjecture_row(spec, row, identification, run_id))
+    return found
+
+
+def pcf_conjecture_row(
+    spec: PcfSpec, pcf: Mapping[str, Any], found: Identification, run_id: str
+) -> Row:
+    """The conjecture that PCF ``pcf`` (a row with id, a_coeffs, b_coeffs) has the value
+    ``found`` describes."""
+    subject = pcf_text(pcf["a_coeffs"], pcf["b_coeffs"])
+    return conjecture_row(
+        kind=ConjectureKind.PCF_LIMIT,
+        identity=[subject, ",".join(found.basis), ",".join(map(str, found.relation))],
+        detector=found.detector,
+        run_id=run_id,
+        subject=subject,
+        basis=found.basis,
+        relation=found.relation,
+        formula=formula_text(subject, found.basis, found.relation, near=found.value),
+        digits=round(found.digits, 2),
+        status="verified" if found.verified else "numerical",
+        exact_depth=found.exact_depth,
+        pcf_id=pcf["id"],
+        space=spec.label,
+        a_coeffs=pcf["a_coeffs"],
+        b_coeffs=pcf["b_coeffs"],
+        pslq_confirmed=found.pslq_confirmed,
+    )
+
+
+def _frozen(expansions: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(expansions.items()))
+
+
+@functools.lru_cache(maxsize=4)
+def _mobius_table(
+    names: tuple[str, ...], bound: int, expansions: tuple[tuple[str, str], ...]
+) -> MobiusTable:
+    """Built once per worker process and reused by every shard it identifies."""
+    values = dict(expansions)
+    with mpmath.workdps(30):
+        floats = {name: float(library.value_of(name, values)) for name in names}
+    return mobius_table(floats, bound)
