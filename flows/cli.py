@@ -8,8 +8,10 @@ from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table as RichTable
 
+from conjectura.catalog.ingest import IngestError
 from conjectura.catalog.store import Catalog, CatalogError
 from conjectura.flows import dask_clusters
 from conjectura.flows.registry import family_of
@@ -25,22 +27,21 @@ class BadInput(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from conjectura.catalog.ingest import IngestError
-
     parser = _parser()
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
     except (BadInput, SpecError, CatalogError, IngestError) as err:
         Console(stderr=True, soft_wrap=True).print(
-            f"[bold red]conjectura: error:[/] {err}", highlight=False
+            f"[bold red]conjectura: error:[/] {escape(str(err))}", highlight=False
         )
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
     except Exception as err:  # a failed run: say what failed, keep what was committed
         Console(stderr=True, soft_wrap=True).print(
-            f"[bold red]conjectura: run failed:[/] {type(err).__name__}: {err}", highlight=False
+            f"[bold red]conjectura: run failed:[/] {type(err).__name__}: {escape(str(err))}",
+            highlight=False,
         )
         return EXIT_FAILURE
 

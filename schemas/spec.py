@@ -238,6 +238,11 @@ class SequencesSpec(_HashedSpec):
 
 
 Spec = PcfSpec | EsmaSpec | SequencesSpec
+SPEC_MODELS: dict[str, type[Spec]] = {
+    model.model_fields["family"].annotation.__args__[0]: model  # type: ignore[union-attr]
+    for model in (PcfSpec, EsmaSpec, SequencesSpec)
+}
+"""family name -> spec model; flows.registry binds each to its flow."""
 
 
 def _as_range(coefficient: Coefficient) -> tuple[int, int]:
@@ -269,13 +274,12 @@ def parse_spec(text: str, *, source: str, max_space: int = DEFAULT_MAX_SPACE) ->
     if not isinstance(data, dict):
         raise SpecError(f"{source}: a spec is a YAML mapping, got {type(data).__name__}")
     family = data.get("family")
-    models = {"pcf": PcfSpec, "esma": EsmaSpec, "sequences": SequencesSpec}
-    if family not in models:
+    if family not in SPEC_MODELS:
         raise SpecError(
-            f"{source}: family: unknown family {family!r} (known: pcf, esma, sequences)"
+            f"{source}: family: unknown family {family!r} (known: {', '.join(SPEC_MODELS)})"
         )
     try:
-        return models[family].model_validate(data, context={"max_space": max_space})
+        return SPEC_MODELS[family].model_validate(data, context={"max_space": max_space})
     except ValidationError as err:
         raise SpecError(f"{source}: {_describe(err)}") from None
 

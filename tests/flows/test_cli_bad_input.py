@@ -22,7 +22,10 @@ CASES = {
     "unknown-key": (GOOD + "colour: blue\n", "colour: unknown key"),
     "empty-range": (GOOD.replace("[-2, 1]", "[]"), "empty range"),
     "inverted-range": (GOOD.replace("[-2, 1]", "[1, -2]"), "range [1, -2] is empty"),
-    "non-integer": (GOOD.replace("[[1, 3], 2]", "[[1, 3], 2.5]"), "expected an integer"),
+    "non-integer": (
+        GOOD.replace("[[1, 3], 2]", "[[1, 3], 2.5]"),
+        "expected an integer or a [low, high] range",  # brackets survive the console
+    ),
     "unknown-constant": (GOOD.replace("[pi, e]", "[pi, tau]"), "unknown constant tau"),
     "over-cap": (GOOD.replace("[-2, 1]", "[-2000, 2000]"), "above the cap of 1,000"),
 }

@@ -245,31 +245,31 @@ def test_infra_deployments_register_with_a_work_pool(tmp_path: Path) -> None:
 
 
 def test_stages_run_from_a_plain_dask_client(tmp_path: Path) -> None:
-    """No Prefect: client.map over shards, as the README shows."""
+    """No Prefect: client.map over shards with the tasks' plain functions, as the README
+    shows."""
+    import polars as pl
     from distributed import Client, LocalCluster
 
-    from conjectura.flows import stages
+    from conjectura.catalog.store import Catalog
+    from conjectura.flows import pcf
     from conjectura.flows.plan import plan_shards
+    from conjectura.flows.runs import commit_constants
     from conjectura.schemas.spec import parse_spec
 
     spec = parse_spec(SMALL, source="nightly")
     root = str(tmp_path / "catalog")
-    from conjectura.catalog.store import Catalog
-
-    stages.ensure_constants(spec, Catalog(root))
+    expansions = commit_constants(Catalog(root), spec)
     with (
         LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
         Client(cluster) as client,
     ):
         shards = plan_shards(spec)
         screened = client.map(
-            stages.screen_shard, [spec] * len(shards), shards, [root] * len(shards)
+            pcf.screen_shard.fn, [spec] * len(shards), shards, [root] * len(shards)
         )
         identified = client.map(
-            lambda s, _: stages.identify_shard(spec, s, root, "dask"), shards, screened
+            lambda s, _: pcf.identify_shard.fn(spec, s, root, "dask", expansions), shards, screened
         )
         manifests = client.gather(identified)
     assert sum(m["conjectures"] for m in manifests) > 0
-    import polars as pl
-
     assert pl.read_parquet(str(tmp_path / "catalog/pcf/**/*.parquet")).height == 192
