@@ -15,7 +15,7 @@ import duckdb
 import polars as pl
 
 from conjectura.catalog.store import Catalog
-from conjectura.schemas.tables import TABLES
+from conjectura.schemas.tables import TABLES, TableKind, table_of
 
 
 class CatalogReader:
@@ -28,10 +28,9 @@ class CatalogReader:
     def root(self) -> Path:
         return self.catalog.root
 
-    def table(self, name: str) -> pl.LazyFrame:
-        if name not in TABLES:
-            raise KeyError(f"no table {name!r} (tables: {', '.join(TABLES)})")
-        return self.catalog.scan(name)
+    def table(self, name: TableKind | str) -> pl.LazyFrame:
+        """The table in its current schema (columns newer than a file read as null)."""
+        return self.catalog.scan(table_of(name))
 
     def pcf(self) -> pl.LazyFrame:
         return self.table("pcf")
@@ -67,15 +66,21 @@ class CatalogReader:
         return runs.row(0, named=True) if runs.height else None
 
     def connect(self) -> duckdb.DuckDBPyConnection:
-        """An in-memory DuckDB with one view per table that has files."""
+        """An in-memory DuckDB with one view per table that has files.
+
+        Each view is the table's current schema (an empty Arrow table of it, registered as
+        ``_schema_<table>``) unioned by name with its files, so a column added since some
+        files were written is there, null for their rows, even when no file has it yet."""
         connection = duckdb.connect()
         for name, table in TABLES.items():
             if not any(self.catalog.table_dir(table).rglob("*.parquet")):
                 continue
             hive = "true" if table.partition_by else "false"
+            connection.register(f"_schema_{name}", table.schema.empty_table())
             connection.execute(
-                f"CREATE VIEW {name} AS SELECT * FROM read_parquet("
-                f"'{self.catalog.glob(table)}', hive_partitioning={hive}, union_by_name=true)"
+                f"CREATE VIEW {name} AS SELECT * FROM _schema_{name} UNION ALL BY NAME "
+                f"SELECT * FROM read_parquet('{self.catalog.glob(table)}', "
+                f"hive_partitioning={hive}, union_by_name=true)"
             )
         return connection
 
@@ -89,8 +94,7 @@ def open(root: str | Path | None = None) -> CatalogReader:
     catalog = Catalog.locate(root)
     if not catalog.root.is_dir():
         raise FileNotFoundError(f"no catalog at {catalog.root}")
-    if (catalog.root / "catalog.json").exists():
-        catalog.ensure_version()
+    catalog.ensure_version(write=False)  # refuses what this code cannot read; writes nothing
     return CatalogReader(catalog)
 
 

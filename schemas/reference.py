@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from conjectura.schemas.tables import SCHEMA_VERSION, TABLES
+from conjectura.schemas.tables import (
+    OLDEST_READABLE_VERSION,
+    SCHEMA_HISTORY,
+    SCHEMA_VERSION,
+    TABLES,
+)
 
 
 def _type(type_: pa.DataType) -> str:
@@ -41,4 +46,21 @@ def tables_markdown() -> str:
                 f"{'yes' if field.nullable else 'no'} | {meaning} |"
             )
         lines.append("")
+    lines += [
+        "## Schema versions",
+        "",
+        "Every file is stamped with the version that wrote it, `catalog.json` with the newest.",
+        f"Catalogs of version {OLDEST_READABLE_VERSION} or later read as they are (columns "
+        "added since are null)",
+        "and `conjectura catalog migrate` rewrites their older files; older ones are refused.",
+        "",
+        "| version | additive | change |",
+        "|---|---|---|",
+    ]
+    for step in SCHEMA_HISTORY:
+        added = [f"`{t}.{c}`" for t, cs in step.new_columns.items() for c in cs]
+        added += [f"table `{t}`" for t in step.new_tables]
+        change = step.summary + (f" (adds {', '.join(added)})" if added else "")
+        lines.append(f"| {step.version} | {'yes' if step.additive else 'no'} | {change} |")
+    lines.append("")
     return "\n".join(lines)

@@ -7,12 +7,64 @@ the field metadata, so documentation can be generated from here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 5  # 5: shards pair each PCF with its mirror (new shard keys)
-"""Bumped whenever a column changes meaning or type; written into every Parquet file."""
+
+class TableKind(StrEnum):
+    """The catalog's tables; each value is the table's directory name."""
+
+    PCF = "pcf"
+    CONJECTURES = "conjectures"
+    CONSTANTS = "constants"
+    RUNS = "runs"
+    CLUSTERS = "clusters"
+    SEQUENCES = "sequences"
+
+
+class ConjectureKind(StrEnum):
+    """Values of the conjectures table's ``kind`` partition: one per detector family."""
+
+    PCF_LIMIT = "pcf_limit"
+    ESMA_CF = "esma_cf"
+    RECURRENCE = "recurrence"
+    SEQUENCE_LIMIT = "sequence_limit"
+
+
+@dataclass(frozen=True)
+class SchemaStep:
+    """What schema version ``version`` changed with respect to ``version - 1``.
+
+    An additive step only adds nullable columns and new tables, so files written before it
+    still read correctly once the new columns are null-filled; any other step (a column
+    changing meaning or type, shard keys changing meaning) makes older catalogs unreadable.
+    """
+
+    version: int
+    summary: str
+    additive: bool
+    new_columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """table name -> nullable columns the step added (in the current schema's order)."""
+    new_tables: tuple[str, ...] = ()
+
+
+SCHEMA_HISTORY: tuple[SchemaStep, ...] = (
+    SchemaStep(5, "shards pair each PCF with its mirror, so shard keys changed meaning", False),
+    SchemaStep(6, "the search family of each run", True, {"runs": ("family",)}),
+)
+"""Every step since the last one that was not additive; nothing older is readable.
+
+To change the schema: append a step here (additive when it only adds nullable columns or
+tables), make the change below, and regenerate docs/tables.md."""
+
+SCHEMA_VERSION = SCHEMA_HISTORY[-1].version
+"""The version this code writes; stamped into every Parquet file and into catalog.json."""
+
+OLDEST_READABLE_VERSION = max(step.version for step in SCHEMA_HISTORY if not step.additive)
+"""Files and catalogs of this version or newer (up to SCHEMA_VERSION) are read as they are."""
 
 SCHEMA_VERSION_KEY = "conjectura.schema_version"
 TABLE_NAME_KEY = "conjectura.table"
@@ -32,7 +84,7 @@ def _field(name: str, type_: pa.DataType, meaning: str, *, nullable: bool = Fals
 
 @dataclass(frozen=True)
 class Table:
-    name: str
+    name: TableKind
     schema: pa.Schema
     partition_by: tuple[str, ...]
     description: str
@@ -40,13 +92,6 @@ class Table:
     def __post_init__(self) -> None:
         overlap = set(self.partition_by) & set(self.schema.names)
         assert not overlap, f"{self.name}: partition columns also stored in files: {overlap}"
-
-    @property
-    def file_schema(self) -> pa.Schema:
-        """The schema written into each file, stamped with table name and version."""
-        return self.schema.with_metadata(
-            {SCHEMA_VERSION_KEY: str(SCHEMA_VERSION), TABLE_NAME_KEY: self.name}
-        )
 
 
 INT_LIST = pa.list_(pa.int64())
@@ -81,7 +126,7 @@ DYNAMICS_FIELDS = [
 ]
 
 PCF = Table(
-    name="pcf",
+    name=TableKind.PCF,
     partition_by=("space",),
     description="One row per screened PCF a(0) + b(1)/(a(1) + b(2)/(...)). "
     "Partition `space`: the spec name and the hash of its space (name-hash10).",
@@ -112,10 +157,10 @@ PCF = Table(
 )
 
 CONJECTURES = Table(
-    name="conjectures",
+    name=TableKind.CONJECTURES,
     partition_by=("kind",),
     description="Formulas found by the detectors, verified with exact arithmetic. "
-    "Partition `kind`: pcf_limit, esma_cf, recurrence, ...",
+    f"Partition `kind`: {', '.join(ConjectureKind)}.",
     schema=pa.schema(
         [
             _field("conjecture_id", pa.string(), "stable id from kind, subject, basis, relation"),
@@ -169,7 +214,7 @@ CONJECTURES = Table(
 )
 
 CONSTANTS = Table(
-    name="constants",
+    name=TableKind.CONSTANTS,
     partition_by=(),
     description="The constant library, computed (never typed in) to at least 1000 digits.",
     schema=pa.schema(
@@ -184,7 +229,7 @@ CONSTANTS = Table(
 )
 
 RUNS = Table(
-    name="runs",
+    name=TableKind.RUNS,
     partition_by=(),
     description="One row per run, written when it starts and replaced when it ends.",
     schema=pa.schema(
@@ -193,6 +238,12 @@ RUNS = Table(
             _field("spec_name", pa.string(), "the spec's name"),
             _field("spec_hash", pa.string(), "sha256 of the spec's content, name excluded"),
             _field("space", pa.string(), "the pcf partition the run writes"),
+            _field(
+                "family",
+                pa.string(),
+                "search family of the run: pcf, esma, sequences (null: not recorded)",
+                nullable=True,
+            ),
             _field("code_version", pa.string(), "conjectura version"),
             _field("started_at", pa.timestamp("us", tz="UTC"), "start time"),
             _field(
@@ -212,7 +263,7 @@ RUNS = Table(
 )
 
 CLUSTERS = Table(
-    name="clusters",
+    name=TableKind.CLUSTERS,
     partition_by=("space",),
     description="HDBSCAN clusters of converging PCFs in the convergence-dynamics planes.",
     schema=pa.schema(
@@ -234,7 +285,7 @@ CLUSTERS = Table(
 )
 
 SEQUENCES = Table(
-    name="sequences",
+    name=TableKind.SEQUENCES,
     partition_by=(),
     description="Integer sequences ingested from b-files, CSV, JSONL or Parquet.",
     schema=pa.schema(
@@ -250,6 +301,70 @@ SEQUENCES = Table(
     ),
 )
 
-TABLES: dict[str, Table] = {
+TABLES: dict[TableKind, Table] = {
     t.name: t for t in (PCF, CONJECTURES, CONSTANTS, RUNS, CLUSTERS, SEQUENCES)
 }
+"""Keyed by TableKind; a plain string such as ``"pcf"`` finds the same entry."""
+
+
+def table_of(table: Table | TableKind | str) -> Table:
+    """The Table for a Table, a TableKind or its value; KeyError names the known tables."""
+    if isinstance(table, Table):
+        return table
+    try:
+        return TABLES[TableKind(table)]
+    except ValueError:
+        raise KeyError(f"no table {table!r} (tables: {', '.join(TABLES)})") from None
+
+
+def unreadable_reason(version: int) -> str | None:
+    """Why files or catalogs stamped ``version`` cannot be read by this code (None: they can)."""
+    if version > SCHEMA_VERSION:
+        return (
+            f"schema version {version} is newer than this conjectura's ({SCHEMA_VERSION}); "
+            "upgrade conjectura to read it"
+        )
+    if version < OLDEST_READABLE_VERSION:
+        step = next(s for s in SCHEMA_HISTORY if s.version == OLDEST_READABLE_VERSION)
+        return (
+            f"schema version {version} cannot be read or migrated: version {step.version} "
+            f"was not additive ({step.summary}); this conjectura reads versions "
+            f"{OLDEST_READABLE_VERSION} to {SCHEMA_VERSION} only, so write a new catalog"
+        )
+    return None
+
+
+def schema_at(table: Table | TableKind | str, version: int) -> pa.Schema | None:
+    """The columns that files of ``table`` stamped ``version`` hold, in file order.
+
+    None when the table did not exist yet at that version. Raises ValueError for a version
+    this code cannot read (see :func:`unreadable_reason`)."""
+    table = table_of(table)
+    reason = unreadable_reason(version)
+    if reason is not None:
+        raise ValueError(reason)
+    later = [s for s in SCHEMA_HISTORY if s.version > version]
+    if any(table.name in s.new_tables for s in later):
+        return None
+    added = {c for s in later for c in s.new_columns.get(table.name, ())}
+    return pa.schema([f for f in table.schema if f.name not in added])
+
+
+def _check_history() -> None:
+    """The history must describe the schemas above; fail at import, not in a migration."""
+    versions = [s.version for s in SCHEMA_HISTORY]
+    assert versions == list(range(versions[0], versions[0] + len(versions))), versions
+    assert not SCHEMA_HISTORY[0].additive, "the history starts at a step that was not additive"
+    for step in SCHEMA_HISTORY:
+        for name in step.new_tables:
+            assert name in TABLES, f"version {step.version}: no table {name}"
+        for name, columns in step.new_columns.items():
+            schema = TABLES[TableKind(name)].schema
+            for column in columns:
+                assert column in schema.names, f"version {step.version}: no {name}.{column}"
+                assert not step.additive or schema.field(column).nullable, (
+                    f"version {step.version}: {name}.{column} is added, so must be nullable"
+                )
+
+
+_check_history()

@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conjectura.catalog.store import Catalog
-from conjectura.schemas.tables import PCF, SCHEMA_VERSION, SCHEMA_VERSION_KEY
+from conjectura.catalog.store import (
+    KEY_ROWS_KEY,
+    KEYS_KEY,
+    Catalog,
+    CatalogError,
+    ShardNotFoundError,
+    read_footer,
+)
+from conjectura.schemas.tables import (
+    PCF,
+    RUNS,
+    SCHEMA_VERSION,
+    SCHEMA_VERSION_KEY,
+    TABLE_NAME_KEY,
+    Table,
+    TableKind,
+    schema_at,
+)
 
 
 def pcf_columns(ids: list[int], shard: str) -> dict[str, list]:
@@ -25,6 +45,51 @@ def pcf_columns(ids: list[int], shard: str) -> dict[str, list]:
         "digits": [12.5] * len(ids),
         "shard": [shard] * len(ids),
     }
+
+
+def run_columns(run_id: str, family: str | None = None) -> dict[str, list]:
+    """A finished run's row; ``family`` is the column version 6 added."""
+    return {
+        "run_id": [run_id],
+        "spec_name": ["example"],
+        "spec_hash": ["h" * 64],
+        "space": ["example-0123456789"],
+        "family": [family],
+        "code_version": ["0.6.0"],
+        "started_at": [datetime(2024, 6, 1, 3, tzinfo=UTC)],
+        "finished_at": [datetime(2024, 6, 1, 4, tzinfo=UTC)],
+        "status": ["completed"],
+        "shards": [1],
+        "pcfs": [0],
+        "converged": [0],
+        "conjectures": [0],
+        "verified": [0],
+    }
+
+
+def write_as_version(
+    path: Path,
+    table: Table,
+    columns: Mapping[str, list[Any]],
+    version: int,
+    *,
+    keys: list[str] | None = None,
+    metadata: Mapping[str, str] | None = None,
+) -> Path:
+    """A file as code of schema ``version`` wrote it: that version's columns and stamps
+    (no key row ranges, which version 5 did not record)."""
+    schema = schema_at(table, version)
+    assert schema is not None
+    data = pa.Table.from_pydict({n: columns[n] for n in schema.names}, schema=schema)
+    stamps = {
+        SCHEMA_VERSION_KEY: str(version),
+        TABLE_NAME_KEY: table.name,
+        KEYS_KEY: json.dumps(keys or [path.stem]),
+        **(metadata or {}),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(data.replace_schema_metadata(stamps), path)
+    return path
 
 
 def test_commit_is_deterministic_and_replaces_its_own_file(tmp_path: Path) -> None:
@@ -104,3 +169,108 @@ def test_timestamps_round_trip(tmp_path: Path) -> None:
         key="r",
     )
     assert catalog.scan(RUNS).collect()["started_at"].to_list() == [now]
+
+
+def test_files_record_their_key_and_its_rows(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path)
+    path = catalog.commit(PCF, pcf_columns([1, 2, 3], "s0"), partition={"space": "x"}, key="s0")
+    footer = read_footer(path)
+    assert (footer.version, footer.table, footer.keys) == (SCHEMA_VERSION, "pcf", ("s0",))
+    assert footer.key_rows == {"s0": (0, 3)}
+    assert json.loads(pq.read_metadata(path).metadata[KEY_ROWS_KEY.encode()]) == {"s0": [0, 3]}
+
+
+def test_tables_are_named_by_table_kind_or_string(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path)
+    catalog.commit(TableKind.PCF, pcf_columns([1], "s0"), partition={"space": "x"}, key="s0")
+    catalog.commit("pcf", pcf_columns([2], "s1"), partition={"space": "x"}, key="s1")
+    assert catalog.committed_keys(TableKind.PCF, {"space": "x"}) == {"s0", "s1"}
+    assert catalog.committed_keys("pcf", {"space": "x"}) == {"s0", "s1"}
+    assert catalog.scan(TableKind.PCF).collect().height == catalog.scan("pcf").collect().height
+    assert catalog.read_shard("pcf", {"space": "x"}, "s1")["id"].to_list() == [2]
+    with pytest.raises(KeyError, match="no table 'pfc'"):
+        catalog.scan("pfc")
+
+
+def test_read_shard_reads_the_shards_own_file(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path)
+    catalog.commit(PCF, pcf_columns([1, 2], "s0"), partition={"space": "x"}, key="s0")
+    catalog.commit(PCF, pcf_columns([3], "s1"), partition={"space": "x"}, key="s1")
+    catalog.commit(PCF, pcf_columns([4], "s0"), partition={"space": "y"}, key="s0")
+    shard = catalog.read_shard(PCF, {"space": "x"}, "s0")
+    assert shard["id"].to_list() == [1, 2]
+    assert shard.columns == PCF.schema.names  # file columns, current schema
+    assert catalog.read_shard(PCF, {"space": "y"}, "s0")["id"].to_list() == [4]
+
+
+def test_read_shard_of_a_key_not_committed_names_table_partition_and_key(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path)
+    catalog.commit(PCF, pcf_columns([1], "s0"), partition={"space": "x"}, key="s0")
+    for partition, key in (({"space": "x"}, "s9"), ({"space": "nowhere"}, "s0")):
+        with pytest.raises(ShardNotFoundError) as raised:
+            catalog.read_shard(PCF, partition, key)
+        message = str(raised.value)
+        assert "pcf" in message and f"space={partition['space']}" in message and key in message
+    assert issubclass(ShardNotFoundError, KeyError) and issubclass(ShardNotFoundError, CatalogError)
+    with pytest.raises(ValueError, match="partition"):
+        catalog.read_shard(PCF, {}, "s0")
+
+
+@pytest.mark.parametrize("old_first", [True, False], ids=["old-file-first", "new-file-first"])
+def test_scan_has_the_current_schema_whichever_file_comes_first(
+    tmp_path: Path, old_first: bool
+) -> None:
+    """Polars takes a scan's schema from the first file unless told: an added column must
+    neither vanish (old file first) nor fail the scan."""
+    catalog = Catalog(tmp_path)
+    old_key, new_key = ("a-old", "b-new") if old_first else ("b-old", "a-new")
+    catalog.commit(RUNS, run_columns(new_key, family="pcf"), partition={}, key=new_key)
+    write_as_version(tmp_path / "runs" / f"{old_key}.parquet", RUNS, run_columns(old_key), 5)
+    frame = catalog.scan(RUNS).collect().sort("run_id")
+    assert frame.columns == RUNS.schema.names
+    family = dict(zip(frame["run_id"], frame["family"], strict=True))
+    assert family == {old_key: None, new_key: "pcf"}
+    assert catalog.read_shard(RUNS, {}, old_key).columns == RUNS.schema.names
+
+
+def test_scan_of_old_files_only_still_has_the_new_column(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path)
+    (tmp_path / "catalog.json").write_text(json.dumps({"schema_version": 5}))
+    write_as_version(tmp_path / "runs" / "r.parquet", RUNS, run_columns("r"), 5)
+    frame = catalog.scan(RUNS).collect()
+    assert frame["family"].to_list() == [None] and frame["run_id"].to_list() == ["r"]
+    assert json.loads((tmp_path / "catalog.json").read_text())["schema_version"] == 5  # read only
+
+
+def test_first_write_moves_an_additive_catalog_to_the_current_version(tmp_path: Path) -> None:
+    (tmp_path / "catalog.json").write_text(json.dumps({"schema_version": 5}))
+    catalog = Catalog(tmp_path)
+    catalog.ensure_version(write=False)
+    assert json.loads((tmp_path / "catalog.json").read_text())["schema_version"] == 5
+    catalog.commit(RUNS, run_columns("r", "pcf"), partition={}, key="r")
+    assert json.loads((tmp_path / "catalog.json").read_text())["schema_version"] == SCHEMA_VERSION
+    assert Catalog(tmp_path).stored_version() == SCHEMA_VERSION
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            {"schema_version": 4},
+            "schema version 4 cannot be read or migrated: version 5 was not additive",
+        ),
+        ({"schema_version": 99}, "schema version 99 is newer than this conjectura"),
+        ({"schema_version": "6"}, "not an integer"),
+        ({"version": 6}, "no readable schema version"),
+    ],
+)
+def test_catalogs_this_code_cannot_read_are_refused(
+    tmp_path: Path, content: dict, message: str
+) -> None:
+    (tmp_path / "catalog.json").write_text(json.dumps(content))
+    with pytest.raises(CatalogError, match=message):
+        Catalog(tmp_path).scan(PCF)
+    with pytest.raises(CatalogError, match=message):
+        Catalog(tmp_path).commit(PCF, pcf_columns([1], "s"), partition={"space": "x"}, key="s")
+    assert json.loads((tmp_path / "catalog.json").read_text()) == content  # left as it was
+    assert not (tmp_path / "pcf").exists()
