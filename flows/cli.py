@@ -135,7 +135,14 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         help="table to compact (default: both)",
     )
-    for sub, handler in ((check, _catalog_check), (compact, _catalog_compact)):
+    migrate = actions.add_parser(
+        "migrate", help="rewrite files of an older schema version in the current one"
+    )
+    for sub, handler in (
+        (check, _catalog_check),
+        (compact, _catalog_compact),
+        (migrate, _catalog_migrate),
+    ):
         sub.add_argument("--catalog", type=Path, help="catalog root")
         sub.set_defaults(handler=handler)
 
@@ -362,6 +369,19 @@ def _catalog_compact(args: argparse.Namespace) -> int:
                 f"{name}/{where}: {done.files_before} files -> 1 ({done.rows:,} rows)",
                 highlight=False,
             )
+    return EXIT_OK
+
+
+def _catalog_migrate(args: argparse.Namespace) -> int:
+    from conjectura.catalog.maintenance import migrate
+
+    catalog = _existing_catalog(args.catalog)
+    report = migrate(catalog)
+    Console(soft_wrap=True).print(
+        f"catalog {catalog.root}: schema version {report.version_before} -> "
+        f"{report.version_after}, {len(report.files_rewritten)} files rewritten",
+        highlight=False,
+    )
     return EXIT_OK
 
 
