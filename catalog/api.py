@@ -15,6 +15,7 @@ import duckdb
 import polars as pl
 
 from conjectura.catalog.store import Catalog
+from conjectura.schemas.bigint import decode_int, encode_int  # noqa: F401  (the analyst's codec)
 from conjectura.schemas.tables import TABLES, TableKind, table_of
 
 
@@ -96,13 +97,3 @@ def open(root: str | Path | None = None) -> CatalogReader:
         raise FileNotFoundError(f"no catalog at {catalog.root}")
     catalog.ensure_version(write=False)  # refuses what this code cannot read; writes nothing
     return CatalogReader(catalog)
-
-
-def decode_int(value: bytes | None) -> int | None:
-    """A big integer stored as signed little-endian bytes (the catalog's convention)."""
-    return None if value is None else int.from_bytes(value, "little", signed=True)
-
-
-def encode_int(value: int) -> bytes:
-    length = max(1, (value.bit_length() + 8) // 8)
-    return value.to_bytes(length, "little", signed=True)

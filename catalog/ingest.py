@@ -22,6 +22,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from conjectura.catalog.store import Catalog
+from conjectura.schemas.bigint import encode_int
 from conjectura.schemas.tables import SEQUENCES
 
 CHUNK = 1000
@@ -57,14 +58,6 @@ class Parsed:
     line: int
     offset: int
     terms: list[int]
-
-
-def encode(value: int) -> bytes:
-    return value.to_bytes(max(1, (value.bit_length() + 8) // 8), "little", signed=True)
-
-
-def decode(value: bytes) -> int:
-    return int.from_bytes(value, "little", signed=True)
 
 
 def sequence_id(offset: int, terms: list[int]) -> str:
@@ -118,7 +111,7 @@ def _commit(catalog: Catalog, path: Path, digest: str, index: int, chunk: list[P
             "line": [s.line for s in chunk],
             "offset": [s.offset for s in chunk],
             "n_terms": [len(s.terms) for s in chunk],
-            "terms": [[encode(t) for t in s.terms] for s in chunk],
+            "terms": [[encode_int(t) for t in s.terms] for s in chunk],
         },
         partition={},
         key=f"{digest}-{index:05d}",

@@ -11,5 +11,6 @@ def encode_int(value: int) -> bytes:
     return value.to_bytes(length, "little", signed=True)
 
 
-def decode_int(value: bytes) -> int:
-    return int.from_bytes(value, "little", signed=True)
+def decode_int(value: bytes | None) -> int | None:
+    """None (a null cell) stays None."""
+    return None if value is None else int.from_bytes(value, "little", signed=True)

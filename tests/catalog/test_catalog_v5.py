@@ -133,3 +133,25 @@ def test_constants_and_conjectures_read_as_written(v5: Path) -> None:
         "pcf_limit",
     )
     assert row["created_at"] == datetime(2024, 6, 1, 3, tzinfo=UTC)
+
+
+def test_cli_migrates_the_v5_catalog_and_check_agrees(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    copy = tmp_path / "catalog"
+    shutil.copytree(FIXTURE, copy)
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "conjectura.flows.cli", "catalog", *args]
+        return subprocess.run(
+            [*command, "--catalog", str(copy)], capture_output=True, text=True, timeout=120
+        )
+
+    first = cli("migrate")
+    assert first.returncode == 0, first.stderr
+    assert "schema version 5 -> 6" in first.stdout and " 0 files rewritten" not in first.stdout
+    again = cli("migrate")
+    assert again.returncode == 0 and "6 -> 6, 0 files rewritten" in again.stdout
+    checked = cli("check")
+    assert checked.returncode == 0, checked.stdout
