@@ -1,0 +1,126 @@
+"""flows.stages.identify: a screened shard's limits looked up and proved exactly."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import mpmath
+import polars as pl
+import pytest
+
+from conjectura.flows.plan import plan_shards
+from conjectura.flows.stages.identify import identified_rows
+from conjectura.flows.stages.rows import columns_of
+from conjectura.flows.stages.screen import screened_columns
+from conjectura.kernels.space import pcf_id
+from conjectura.schemas.spec import PcfSpec, parse_spec
+from conjectura.schemas.tables import CONJECTURES
+
+# holds PCF(2n+1, n^2) = 4/pi and PCF(n, n+2) = 4/3 (a rational limit, worked out below)
+SPEC = """
+name: identify
+family: pcf
+a: [[0, 1], [1, 2]]
+b: [[0, 2], [0, 1], [0, 1]]
+depth: 500
+constants: [pi]
+"""
+
+
+def exact_value(a: list[int], b: list[int], depth: int) -> Fraction:
+    value = lambda poly, n: sum(c * n**k for k, c in enumerate(poly))  # noqa: E731
+    p_prev, p, q_prev, q = 1, value(a, 0), 0, 1
+    for n in range(1, depth + 1):
+        a_n, b_n = value(a, n), value(b, n)
+        p_prev, p = p, a_n * p + b_n * p_prev
+        q_prev, q = q, a_n * q + b_n * q_prev
+    return Fraction(p, q)
+
+
+@pytest.fixture(scope="module")
+def expansions() -> dict[str, str]:
+    with mpmath.workdps(1100):
+        return {"pi": mpmath.nstr(+mpmath.pi, 1060)}
+
+
+@pytest.fixture(scope="module")
+def spec() -> PcfSpec:
+    parsed = parse_spec(SPEC, source="test")
+    assert isinstance(parsed, PcfSpec)
+    return parsed
+
+
+@pytest.fixture(scope="module")
+def screened(spec: PcfSpec) -> pl.DataFrame:
+    (shard,) = plan_shards(spec)
+    frame = pl.DataFrame(screened_columns(spec, shard))
+    wanted = [((1, 2), (0, 0, 1)), ((0, 1), (2, 1)), ((1, 1), (1,))]
+    keep = [
+        (tuple(a), tuple(b)) in wanted
+        for a, b in zip(frame["a_coeffs"], frame["b_coeffs"], strict=True)
+    ]
+    return frame.filter(pl.Series(keep))
+
+
+@pytest.fixture(scope="module")
+def found(spec, screened, expansions) -> list[dict]:
+    return identified_rows(spec, screened, expansions, "run-identify")
+
+
+def test_the_screened_frame_holds_both_subjects(screened) -> None:
+    assert screened.height == 3
+    assert set(screened["status"]) == {"converged"}
+    # PCF(n, n + 2) is rational, worked out with exact convergents
+    assert abs(exact_value([0, 1], [2, 1], 60) - Fraction(4, 3)) < Fraction(1, 10**50)
+
+
+def test_pcf_2n_plus_1_n_squared_is_identified_as_4_over_pi(found, spec) -> None:
+    (row,) = [r for r in found if r["subject"] == "PCF(2n+1, n^2)"]
+    assert row["formula"] == "PCF(2n+1, n^2) = 4/pi"
+    assert row["status"] == "verified"
+    assert row["detector"] == "mobius"
+    assert row["kind"] == "pcf_limit"
+    assert row["digits"] >= spec.identify.verify_digits
+    assert row["pslq_confirmed"] is True
+    assert row["pcf_id"] == pcf_id([1, 2], [0, 0, 1])
+    assert (row["a_coeffs"], row["b_coeffs"]) == ([1, 2], [0, 0, 1])
+    assert row["space"] == spec.label
+    assert row["run_id"] == "run-identify"
+    # the relation holds for L = 4/pi, computed here
+    assert row["basis"] == ["1", "pi", "L", "L*pi"]
+    with mpmath.workdps(60):
+        L = 4 / mpmath.pi
+        values = [1, mpmath.pi, L, L * mpmath.pi]
+        residual = sum(r * v for r, v in zip(row["relation"], values, strict=True))
+        assert abs(residual) < mpmath.mpf(10) ** -50
+    assert any(row["relation"][2:])  # L takes part in it
+
+
+def test_a_rational_limit_is_not_a_conjecture(found) -> None:
+    subjects = {r["subject"] for r in found}
+    assert "PCF(n, n+2)" not in subjects
+    # PCF(n+1, 1) = I0(2)/I1(2), a Bessel ratio: no Möbius form of pi, no false positive
+    assert "PCF(n+1, 1)" not in subjects
+    assert subjects == {"PCF(2n+1, n^2)"}
+
+
+def test_rows_fit_the_conjectures_table(found) -> None:
+    import pyarrow as pa
+
+    table = pa.Table.from_pydict(columns_of(found, CONJECTURES), schema=CONJECTURES.schema)
+    assert table.num_rows == len(found) == 1
+
+
+def test_limits_screened_to_too_few_digits_are_not_looked_up(spec, screened, expansions) -> None:
+    shallow = screened.with_columns(digits=pl.lit(spec.identify.lookup_digits - 1))
+    assert identified_rows(spec, shallow, expansions, "r") == []
+
+
+def test_rows_that_did_not_converge_are_skipped(spec, screened, expansions) -> None:
+    diverged = screened.with_columns(status=pl.lit("oscillating"))
+    assert identified_rows(spec, diverged, expansions, "r") == []
+
+
+def test_the_same_shard_gives_the_same_conjecture_ids(spec, screened, expansions, found) -> None:
+    again = identified_rows(spec, screened, expansions, "another-run")
+    assert [r["conjecture_id"] for r in again] == [r["conjecture_id"] for r in found]
