@@ -294,7 +294,7 @@ def _query(args: argparse.Namespace) -> int:
         for column in frame.columns:
             table.add_column(column, overflow="fold")
         for row in frame.iter_rows():
-            table.add_row(*("" if v is None else str(v) for v in row))
+            table.add_row(*(_cell(column, v) for column, v in zip(frame.columns, row, strict=True)))
         Console(soft_wrap=True).print(table)
         Console(stderr=True).print(f"{frame.height} rows", highlight=False)
         return EXIT_OK
@@ -304,6 +304,17 @@ def _query(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return EXIT_OK
+
+
+def _cell(column: str, value: object) -> str:
+    """A query result cell as text; coefficient lists read as polynomials (2n+1)."""
+    from conjectura.schemas.printing import polynomial_text
+
+    if value is None:
+        return ""
+    if column.endswith("_coeffs") and isinstance(value, list):
+        return polynomial_text(value)
+    return str(value)
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from conjectura.schemas import printing
 from conjectura.schemas.tables import (
     OLDEST_READABLE_VERSION,
     SCHEMA_HISTORY,
@@ -20,6 +21,24 @@ def _type(type_: pa.DataType) -> str:
     return str(type_)
 
 
+def _conventions() -> list[str]:
+    """How a conjecture's basis and relation read, with one example printed by the printer."""
+    a, b = [1, 2], [0, 0, 1]
+    basis, relation = ["1", "pi", "L", "L*pi"], [4, 0, 0, -1]
+    return [
+        "## Conventions",
+        "",
+        "A PCF is a(0) + b(1)/(a(1) + b(2)/(a(2) + ...)); polynomials are ascending "
+        "coefficient lists (`[1, 2]` is "
+        f"`{printing.polynomial_text(a)}`). A conjecture's `relation` r and `basis` B mean "
+        "sum r[i]·B[i] = 0, with `L` the subject's value: "
+        f"`{printing.pcf_text(a, b)}` with basis `{basis}` and relation `{relation}` reads "
+        f"`{printing.formula_text(printing.pcf_text(a, b), basis, relation)}` "
+        f"(`{printing.relation_text(basis, relation)}`).",
+        "",
+    ]
+
+
 def tables_markdown() -> str:
     lines = [
         "# Catalog tables",
@@ -28,6 +47,7 @@ def tables_markdown() -> str:
         "`conjectura docs tables`; a test fails if this file and the code drift apart.",
         "",
     ]
+    lines += _conventions()
     for table in TABLES.values():
         lines += [f"## `{table.name}`", "", table.description, ""]
         if table.partition_by:

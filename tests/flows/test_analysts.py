@@ -111,6 +111,11 @@ def test_query_cli_formats(catalog_root: Path, tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert pl.read_parquet(out).equals(expected)
+    pi = "SELECT a_coeffs, b_coeffs FROM conjectures WHERE subject = 'PCF(2n+1, n^2)'"
+    as_table = cli("query", pi, "--catalog", str(catalog_root), cwd=tmp_path)
+    assert as_table.returncode == 0, as_table.stderr
+    assert "2n+1" in as_table.stdout and "n^2" in as_table.stdout  # the printer's polynomials
+    assert "[1, 2]" not in as_table.stdout
     bad = cli("query", "SELECT nope FROM nowhere", "--catalog", str(catalog_root), cwd=tmp_path)
     assert bad.returncode == 2 and "query failed" in bad.stderr
 
