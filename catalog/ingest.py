@@ -167,6 +167,13 @@ def _integer(text: object) -> int:
     return int(text) if isinstance(text, int) else int(text.strip())
 
 
+def _terms(value: object) -> list[int]:
+    """A list of integers (or decimal strings); a bare string or mapping is not one."""
+    if not isinstance(value, list):
+        raise ValueError(f"terms must be a list, got {type(value).__name__}")
+    return [_integer(t) for t in value]
+
+
 def read_bfile(path: Path, problems: list[str]) -> Iterator[Parsed]:
     """`n a(n)` per line, '#' comments; one sequence per file, named after the file."""
     terms: list[int] = []
@@ -222,7 +229,7 @@ def read_jsonl(path: Path, problems: list[str]) -> Iterator[Parsed]:
                 continue
             try:
                 item = json.loads(raw)
-                terms = [_integer(t) for t in item["terms"]]
+                terms = _terms(item["terms"])
                 if not terms:
                     raise ValueError("no terms")
                 yield Parsed(
@@ -247,7 +254,7 @@ def read_parquet(path: Path, problems: list[str]) -> Iterator[Parsed]:
         for item in batch.to_pylist():
             row += 1
             try:
-                terms = [_integer(t) for t in item["terms"]]
+                terms = _terms(item["terms"])
                 if not terms:
                     raise ValueError("no terms")
                 yield Parsed(

@@ -410,14 +410,9 @@ def test_same_sequence_gets_the_same_id_from_any_format(tmp_path: Path) -> None:
     }
 
 
-# -- known bugs ---------------------------------------------------------------------------
+# -- terms that are not a list -------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: read_jsonl iterates any 'terms' value, so a string '123' reads as [1, 2, 3] "
-    "and an object as its keys, with no problem reported",
-)
 @pytest.mark.parametrize("terms", ['"123"', '{"7": 1}'])
 def test_jsonl_terms_that_are_not_a_list_are_a_problem(tmp_path: Path, terms: str) -> None:
     path = tmp_path / "seqs.jsonl"
@@ -427,11 +422,6 @@ def test_jsonl_terms_that_are_not_a_list_are_a_problem(tmp_path: Path, terms: st
     assert len(problems) == 1 and problems[0].startswith(f"{path}:1: ")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: read_parquet iterates a string 'terms' cell, so '123' reads as [1, 2, 3] "
-    "with no problem reported",
-)
 def test_parquet_terms_column_of_strings_is_a_problem(tmp_path: Path) -> None:
     path = tmp_path / "flat.parquet"
     pq.write_table(pa.table({"name": ["s"], "terms": ["123"]}), path)
