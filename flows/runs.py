@@ -129,7 +129,8 @@ class StageBars:
     def __init__(self, show: bool) -> None:
         self._progress = Progress(*self._COLUMNS, console=Console(stderr=True), disable=not show)
         self._bars: dict[str, Any] = {}
-        self._found: Counter[str] = Counter()
+        self._found: Counter[str] = Counter()  # conjectures per stage
+        self._verified: Counter[str] = Counter()
 
     def __enter__(self) -> StageBars:
         self._progress.__enter__()
@@ -147,11 +148,10 @@ class StageBars:
         """A task of ``stage`` finished with ``manifest``."""
         update: dict[str, Any] = {"advance": 1}
         if "conjectures" in manifest:
-            self._found[f"{stage}.c"] += manifest["conjectures"]
-            self._found[f"{stage}.v"] += manifest.get("verified", 0)
+            self._found[stage] += manifest["conjectures"]
+            self._verified[stage] += manifest.get("verified", 0)
             update["detail"] = (
-                f"{self._found[f'{stage}.c']:,} conjectures, "
-                f"{self._found[f'{stage}.v']:,} verified"
+                f"{self._found[stage]:,} conjectures, {self._verified[stage]:,} verified"
             )
         self._progress.update(self._bars[stage], **update)
 
