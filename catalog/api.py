@@ -34,23 +34,23 @@ class CatalogReader:
         return self.catalog.scan(table_of(name))
 
     def pcf(self) -> pl.LazyFrame:
-        return self.table("pcf")
+        return self.table(TableKind.PCF)
 
     def conjectures(self) -> pl.LazyFrame:
-        return self.table("conjectures")
+        return self.table(TableKind.CONJECTURES)
 
     def constants(self) -> pl.LazyFrame:
-        return self.table("constants")
+        return self.table(TableKind.CONSTANTS)
 
     def runs(self) -> pl.LazyFrame:
-        return self.table("runs")
+        return self.table(TableKind.RUNS)
 
     def clusters(self) -> pl.LazyFrame:
-        return self.table("clusters")
+        return self.table(TableKind.CLUSTERS)
 
     def sequences(self) -> pl.LazyFrame:
         """Ingested sequences; decode a term with :func:`decode_int`."""
-        return self.table("sequences")
+        return self.table(TableKind.SEQUENCES)
 
     def conjectures_with_pcf(self) -> pl.LazyFrame:
         """Each PCF conjecture beside its screened row (limit, digits, dynamics metrics)."""

@@ -276,7 +276,7 @@ def _check_partition(
     problems = []
     keys: Counter[str] = Counter()
     ids: Counter = Counter()
-    id_column = {"pcf": "id", "conjectures": "conjecture_id"}.get(table.name)
+    id_column = {TableKind.PCF: "id", TableKind.CONJECTURES: "conjecture_id"}.get(table.name)
     for path in sorted(directory.glob("*.parquet")):
         try:
             footer = read_footer(path)

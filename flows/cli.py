@@ -18,6 +18,7 @@ from conjectura.flows.registry import family_of
 from conjectura.kernels import constants as library
 from conjectura.schemas.profile import available_profiles, load_profile
 from conjectura.schemas.spec import DEFAULT_MAX_SPACE, Spec, SpecError, load_spec
+from conjectura.schemas.tables import TABLES, TableKind
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -131,9 +132,9 @@ def _parser() -> argparse.ArgumentParser:
     compact = actions.add_parser("compact", help="merge each partition's files into one")
     compact.add_argument(
         "--table",
-        choices=["pcf", "conjectures"],
+        choices=[kind.value for kind, table in TABLES.items() if table.partition_by],
         action="append",
-        help="table to compact (default: both)",
+        help="partitioned table to compact (default: pcf and conjectures)",
     )
     migrate = actions.add_parser(
         "migrate", help="rewrite files of an older schema version in the current one"
@@ -368,12 +369,11 @@ def _catalog_check(args: argparse.Namespace) -> int:
 
 def _catalog_compact(args: argparse.Namespace) -> int:
     from conjectura.catalog.maintenance import compact
-    from conjectura.schemas.tables import TABLES
 
     catalog = _existing_catalog(args.catalog)
     catalog.ensure_version()
     console = Console(soft_wrap=True)
-    for name in args.table or ["pcf", "conjectures"]:
+    for name in args.table or [TableKind.PCF, TableKind.CONJECTURES]:
         for done in compact(catalog, TABLES[name]):
             where = "/".join(f"{k}={v}" for k, v in done.partition.items())
             console.print(
