@@ -54,6 +54,20 @@ class SchemaStep:
 SCHEMA_HISTORY: tuple[SchemaStep, ...] = (
     SchemaStep(5, "shards pair each PCF with its mirror, so shard keys changed meaning", False),
     SchemaStep(6, "the search family of each run", True, {"runs": ("family",)}),
+    SchemaStep(
+        7,
+        "how a conjecture's digits were obtained and how much they are worth",
+        True,
+        {
+            "conjectures": (
+                "method",
+                "basis_kind",
+                "roi",
+                "coefficient_bits",
+                "confirmation_digits",
+            )
+        },
+    ),
 )
 """Every step since the last one that was not additive; nothing older is readable.
 
@@ -207,6 +221,40 @@ CONJECTURES = Table(
                 "recurrence",
                 INT_LIST,
                 "esma_cf: register r with sum r[j] a[n-j] = 0 for n >= len(r) (a counted from a_1)",
+                nullable=True,
+            ),
+            _field(
+                "method",
+                pa.string(),
+                "how the limit estimate behind `digits` was obtained: exact (a convergent "
+                "p_N/q_N) or accelerated (extrapolated from convergents)",
+                nullable=True,
+            ),
+            _field(
+                "basis_kind",
+                pa.string(),
+                "which search proposed the relation: lookup, large, powers, two_constants, "
+                "algebraic, cluster, ...",
+                nullable=True,
+            ),
+            _field(
+                "roi",
+                pa.float64(),
+                "return on investment (LIReC): verified bits / (non-zero coefficients + "
+                "their total bit length); verified needs roi >= 2",
+                nullable=True,
+            ),
+            _field(
+                "coefficient_bits",
+                pa.int64(),
+                "total bit length of the relation's non-zero coefficients",
+                nullable=True,
+            ),
+            _field(
+                "confirmation_digits",
+                pa.float64(),
+                "digits to which an independent estimate (deeper, at higher precision than "
+                "the one that proposed the relation) satisfies it",
                 nullable=True,
             ),
         ]

@@ -45,8 +45,8 @@ def test_the_dead_file_schema_property_is_gone() -> None:
 
 
 def test_version_6_adds_the_nullable_family_column_after_space() -> None:
-    assert SCHEMA_VERSION == 6 and SCHEMA_HISTORY[-1].additive
-    assert SCHEMA_HISTORY[-1].new_columns == {"runs": ("family",)}
+    step = next(s for s in SCHEMA_HISTORY if s.version == 6)
+    assert step.additive and step.new_columns == {"runs": ("family",)}
     names = RUNS.schema.names
     assert names[names.index("space") + 1] == "family" and RUNS.schema.field("family").nullable
     assert RUNS.schema.field("family").type == "string"
@@ -55,11 +55,21 @@ def test_version_6_adds_the_nullable_family_column_after_space() -> None:
     assert schema_at(RUNS, 6) == RUNS.schema and schema_at("pcf", 5) == TABLES["pcf"].schema
 
 
+def test_version_7_adds_how_digits_were_obtained_to_conjectures() -> None:
+    step = next(s for s in SCHEMA_HISTORY if s.version == 7)
+    added = step.new_columns["conjectures"]
+    assert step.additive and {"method", "basis_kind", "roi", "coefficient_bits"} <= set(added)
+    assert all(CONJECTURES.schema.field(name).nullable for name in added)
+    old = schema_at(CONJECTURES, 6)
+    assert old is not None and not set(added) & set(old.names)
+
+
 def test_versions_before_the_last_step_that_was_not_additive_are_unreadable() -> None:
     assert OLDEST_READABLE_VERSION == 5
     assert unreadable_reason(5) is None and unreadable_reason(6) is None
     assert "version 5 was not additive" in (unreadable_reason(4) or "")
-    assert "newer than this conjectura" in (unreadable_reason(7) or "")
+    assert unreadable_reason(SCHEMA_VERSION) is None
+    assert "newer than this conjectura" in (unreadable_reason(SCHEMA_VERSION + 1) or "")
     with pytest.raises(ValueError, match="not additive"):
         schema_at(RUNS, 4)
 
