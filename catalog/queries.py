@@ -41,6 +41,23 @@ def conjecture_counts(
     return {name: int(frame[name][0]) for name in frame.columns}
 
 
+def conjecture_breakdown(catalog: Catalog, space: str) -> pl.DataFrame:
+    """A space's conjectures counted by method, basis kind and status (nulls read as "-",
+    for rows written before those columns existed)."""
+    return (
+        catalog.scan(TableKind.CONJECTURES)
+        .filter(pl.col("space") == space)
+        .group_by(
+            pl.col("method").fill_null("-"),
+            pl.col("basis_kind").fill_null("-"),
+            "status",
+        )
+        .agg(pl.len().alias("conjectures"))
+        .sort("method", "basis_kind", "status")
+        .collect()
+    )
+
+
 def lookup_constants(catalog: Catalog, space: str) -> dict[int, str]:
     """pcf id -> the constant of its lookup (Möbius) conjecture in this space."""
     frame = (

@@ -454,8 +454,24 @@ def _run(args: argparse.Namespace) -> int:
             max_in_flight=args.max_in_flight,
         )
     console.print(family.summary(spec, summary), highlight=False)
+    print_breakdown(console, catalog, spec)
     print_conjectures(console, catalog, spec)
     return EXIT_OK
+
+
+def print_breakdown(console: Console, catalog: Catalog, spec: Spec) -> None:
+    """One line: the space's conjectures by method and basis kind, verified of all."""
+    from conjectura.catalog import queries
+
+    counts: dict[tuple[str, str], list[int]] = {}
+    for row in queries.conjecture_breakdown(catalog, spec.label).iter_rows(named=True):
+        tally = counts.setdefault((row["method"], row["basis_kind"]), [0, 0])
+        if row["status"] == "verified":
+            tally[0] += row["conjectures"]
+        tally[1] += row["conjectures"]
+    if counts:
+        parts = [f"{m}/{k} {v:,} of {n:,}" for (m, k), (v, n) in sorted(counts.items())]
+        console.print("by method/basis (verified of all): " + ", ".join(parts), highlight=False)
 
 
 def print_conjectures(console: Console, catalog: Catalog, spec: Spec) -> None:

@@ -317,3 +317,48 @@ def test_an_empty_catalog_answers_with_zeros(tmp_path: Path) -> None:
     assert queries.lookup_constants(empty, SPACE) == {}
     assert queries.cluster_counts(empty, SPACE) == {"clusters": 0, "labelled": 0}
     assert queries.sequence_ids(empty) == []
+
+
+def test_conjecture_breakdown_counts_by_method_basis_kind_and_status(tmp_path: Path) -> None:
+    from conjectura.catalog.queries import conjecture_breakdown
+    from conjectura.flows.stages.rows import columns_of, conjecture_row
+    from conjectura.schemas.tables import CONJECTURES
+
+    def row(number: int, method: str | None, kind: str | None, status: str) -> dict:
+        return conjecture_row(
+            kind="pcf_limit",
+            identity=[str(number)],
+            detector="mobius",
+            run_id="r",
+            subject=f"PCF({number}, 1)",
+            basis=["1", "L"],
+            relation=[number, -1],
+            formula="x",
+            digits=50.0,
+            status=status,
+            exact_depth=64,
+            space="s",
+            method=method,
+            basis_kind=kind,
+        )
+
+    rows = [
+        row(1, "exact", "lookup", "verified"),
+        row(2, "exact", "lookup", "verified"),
+        row(3, "exact", "lookup", "numerical"),
+        row(4, "accelerated", "powers", "verified"),
+        row(5, None, None, "numerical"),  # written before the columns existed
+    ]
+    Catalog(tmp_path).commit(
+        CONJECTURES, columns_of(rows, CONJECTURES), partition={"kind": "pcf_limit"}, key="k"
+    )
+    counts = {
+        (r["method"], r["basis_kind"], r["status"]): r["conjectures"]
+        for r in conjecture_breakdown(Catalog(tmp_path), "s").iter_rows(named=True)
+    }
+    assert counts == {
+        ("exact", "lookup", "verified"): 2,
+        ("exact", "lookup", "numerical"): 1,
+        ("accelerated", "powers", "verified"): 1,
+        ("-", "-", "numerical"): 1,
+    }
