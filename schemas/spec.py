@@ -21,12 +21,17 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StrictInt,
     ValidationError,
     ValidationInfo,
+    field_serializer,
     field_validator,
+    model_serializer,
     model_validator,
 )
+
+from conjectura.schemas.expressions import ExpressionError, check_name, parse_expression
 
 DEFAULT_MAX_SPACE = 20_000_000
 """Largest number of PCFs a spec may describe unless the caller raises the cap."""
@@ -53,6 +58,21 @@ class IdentifySettings(BaseModel):
     lookup_digits: float = Field(10.0, ge=6, le=15, description="screened digits to look up")
     verify_digits: StrictInt = Field(50, ge=20, le=900, description="digits to say verified")
     max_exact_depth: StrictInt = Field(32768, ge=64, le=1_000_000)
+    deep: Literal["all", "clusters", "none"] = Field(
+        "all",
+        description="which limits the lookup leaves unidentified get the integer-relation "
+        "search (large Möbius, powers, two constants, algebraic): all of them, only cluster "
+        "representatives, or none",
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_default_deep(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """``deep`` at its default is left out of the dump, so specs written before it
+        existed keep their spec_hash (and the keys of what they committed)."""
+        data = handler(self)
+        if data.get("deep") == "all":
+            del data["deep"]
+        return data
 
 
 class ClusterSettings(BaseModel):
@@ -107,10 +127,73 @@ class PcfSpec(_HashedSpec):
     a: list[Coefficient] = Field(min_length=1, max_length=4, description="deg a <= 3")
     b: list[Coefficient] = Field(min_length=1, max_length=7, description="deg b <= 6")
     depth: StrictInt = Field(ge=16, le=1_000_000)
-    constants: list[str] = Field(min_length=1)
+    constants: list[str] = Field(
+        min_length=1,
+        description="names: library constants (pi), products (pi*pi), and user constants "
+        "written in YAML as {name: my_g, mpmath: '1/agm(1, sqrt(2))'}, whose expressions "
+        "are kept in constant_expressions",
+    )
+    constant_expressions: dict[str, str] = Field(
+        default_factory=dict,
+        exclude=True,  # dumped inside `constants`, as written: see _constants_as_written
+        description="user constant name -> mpmath expression (from the constants entries)",
+    )
     identify: IdentifySettings = IdentifySettings()
     dynamics: DynamicsSettings | None = None
     shard_size: StrictInt = Field(4096, ge=1, le=1_000_000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_user_constants(cls, data: Any) -> Any:
+        """``{name, mpmath}`` entries of ``constants`` become a name in ``constants`` and
+        an expression in ``constant_expressions``, so ``spec.constants`` stays a list of
+        names; each name and expression is checked against the whitelist here."""
+        if not isinstance(data, dict):
+            return data
+        if "constant_expressions" in data:
+            raise ValueError(
+                "constant_expressions: unknown key (write a user constant as an entry "
+                "{name: ..., mpmath: ...} of constants)"
+            )
+        entries = data.get("constants")
+        if not isinstance(entries, list):
+            return data
+        names: list[Any] = []
+        expressions: dict[str, str] = {}
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                names.append(entry)
+                continue
+            where = f"constants.{index}"
+            if set(entry) != {"name", "mpmath"}:
+                raise ValueError(
+                    f"{where}: a user constant is {{name: ..., mpmath: ...}}, got keys "
+                    f"{', '.join(map(str, entry)) or 'none'}"
+                )
+            try:
+                name = check_name(entry["name"])
+                where = f"{where} ({name})"
+                if not isinstance(entry["mpmath"], str):
+                    raise ExpressionError(
+                        f"mpmath: an expression is a string, got {type(entry['mpmath']).__name__}"
+                    )
+                parse_expression(entry["mpmath"])
+            except ExpressionError as err:
+                raise ValueError(f"{where}: {err}") from None
+            names.append(name)
+            expressions[name] = entry["mpmath"].strip()
+        return {**data, "constants": names, "constant_expressions": expressions}
+
+    @field_serializer("constants")
+    def _constants_as_written(self, names: list[str]) -> list[str | dict[str, str]]:
+        """User constants dump as their ``{name, mpmath}`` entries: the spec_hash covers
+        the expressions, and a spec without any hashes as it did before they existed."""
+        return [
+            {"name": n, "mpmath": self.constant_expressions[n]}
+            if n in self.constant_expressions
+            else n
+            for n in names
+        ]
 
     @field_validator("a", "b")
     @classmethod

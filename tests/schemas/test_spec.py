@@ -129,3 +129,78 @@ def test_one_spec_hash_and_labels_as_before() -> None:
     sequences = parse_spec("name: s\nfamily: sequences\nconstants: [sqrt5]\n", source="s")
     assert sequences.spec_hash.startswith("ea89fe6dcd7ffa4c") and sequences.label == "s-ea89fe6dcd"
     assert all("spec_hash" not in vars(type(s)) for s in (pcf, esma, sequences))
+
+
+USER_CONSTANT = GOOD.replace(
+    "constants: [pi, e]", 'constants: [pi, {name: my_g, mpmath: "1/agm(1, sqrt(2))"}, e]'
+)
+
+
+def test_user_constants_by_expression_keep_constants_a_list_of_names() -> None:
+    spec = parse_spec(USER_CONSTANT, source="user.yaml")
+    assert spec.constants == ["pi", "my_g", "e"]
+    assert spec.constant_expressions == {"my_g": "1/agm(1, sqrt(2))"}
+    assert parse_spec(GOOD, source="good.yaml").constant_expressions == {}
+
+
+def test_user_constants_round_trip_and_enter_the_hash() -> None:
+    spec = parse_spec(USER_CONSTANT, source="user.yaml")
+    assert spec.model_dump()["constants"][1] == {"name": "my_g", "mpmath": "1/agm(1, sqrt(2))"}
+    assert type(spec).model_validate(spec.model_dump()) == spec
+    other = parse_spec(USER_CONSTANT.replace("sqrt(2)", "sqrt(3)"), source="user.yaml")
+    plain = parse_spec(GOOD, source="good.yaml")
+    assert len({spec.spec_hash, other.spec_hash, plain.spec_hash}) == 3
+    assert spec.space_hash == other.space_hash == plain.space_hash  # the space is the same
+
+
+def test_deep_search_setting() -> None:
+    plain = parse_spec(GOOD, source="good.yaml")
+    assert plain.identify.deep == "all"
+    assert "deep" not in plain.model_dump()["identify"]  # default left out: hashes unchanged
+    for choice in ("clusters", "none"):
+        spec = parse_spec(GOOD + f"identify: {{deep: {choice}}}\n", source="deep.yaml")
+        assert spec.identify.deep == choice
+        assert spec.model_dump()["identify"]["deep"] == choice
+        assert spec.spec_hash != plain.spec_hash
+    explicit = parse_spec(GOOD + "identify: {deep: all}\n", source="deep.yaml")
+    assert explicit.spec_hash == plain.spec_hash
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ('{name: pi, mpmath: "1"}', "constants.1: name 'pi' is a library constant"),
+        ('{name: gauss, mpmath: "1/agm(1, sqrt(2))"}', "name 'gauss' is a library constant"),
+        ('{name: L, mpmath: "2"}', "constants.1: name 'L' is reserved"),
+        ('{name: "a*b", mpmath: "2"}', "name 'a*b' is not a letter followed by"),
+        ('{name: g, mpmath: "os.system(1)"}', "constants.1 (g): call of 'os.system' is not"),
+        ('{name: g, mpmath: "__import__(1)"}', "'__import__' is not a whitelisted function"),
+        ('{name: g, mpmath: "mpmath.pi"}', "constants.1 (g): attribute access 'mpmath.pi'"),
+        ('{name: g, mpmath: "foo(2)"}', "constants.1 (g): 'foo' is not a whitelisted function"),
+        ('{name: g, mpmath: "1 +"}', "constants.1 (g): not a valid expression"),
+        ("{name: g, mpmath: 3}", "constants.1 (g): mpmath: an expression is a string, got int"),
+        ("{name: g}", "constants.1: a user constant is {name: ..., mpmath: ...}, got keys name"),
+        ('{name: g, mpmath: "1", x: 2}', "got keys name, mpmath, x"),
+        ('{name: e, mpmath: "exp(1)"}', "constants.1: name 'e' is a library constant"),
+    ],
+)
+def test_bad_user_constants_name_the_problem(entry: str, message: str) -> None:
+    text = USER_CONSTANT.replace('{name: my_g, mpmath: "1/agm(1, sqrt(2))"}', entry)
+    with pytest.raises(SpecError) as caught:
+        parse_spec(text, source="bad.yaml")
+    assert str(caught.value).startswith("bad.yaml: ") and message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_user_constant_listed_twice_and_expressions_given_apart() -> None:
+    twice = USER_CONSTANT.replace(", e]", ', {name: my_g, mpmath: "2"}]')
+    with pytest.raises(SpecError, match="listed more than once: my_g"):
+        parse_spec(twice, source="bad.yaml")
+    apart = GOOD + "constant_expressions: {pi2: 'pi**2'}\n"
+    with pytest.raises(SpecError, match="constant_expressions: unknown key"):
+        parse_spec(apart, source="bad.yaml")
+
+
+def test_bad_deep_setting_is_named() -> None:
+    with pytest.raises(SpecError, match=r"identify\.deep: Input should be 'all', 'clusters'"):
+        parse_spec(GOOD + "identify: {deep: some}\n", source="bad.yaml")
