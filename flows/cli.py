@@ -126,7 +126,7 @@ def _parser() -> argparse.ArgumentParser:
         handler=_docs_tables
     )
 
-    catalog = commands.add_parser("catalog", help="check or compact the catalog")
+    catalog = commands.add_parser("catalog", help="check, compact or recheck the catalog")
     actions = catalog.add_subparsers(dest="action", required=True)
     check = actions.add_parser("check", help="verify every file against its schema and the runs")
     compact = actions.add_parser("compact", help="merge each partition's files into one")
@@ -139,10 +139,21 @@ def _parser() -> argparse.ArgumentParser:
     migrate = actions.add_parser(
         "migrate", help="rewrite files of an older schema version in the current one"
     )
+    recheck = actions.add_parser(
+        "recheck", help="re-derive conjectures by a separate code path; exit 1 on a false one"
+    )
+    recheck.add_argument("--sample", type=int, help="recheck this many rows, drawn at random")
+    recheck.add_argument("--seed", type=int, default=0, help="seed of --sample (default 0)")
+    recheck.add_argument(
+        "--all",
+        action="store_true",
+        help="every row, numerical and sequence limits too (default: verified rows)",
+    )
     for sub, handler in (
         (check, _catalog_check),
         (compact, _catalog_compact),
         (migrate, _catalog_migrate),
+        (recheck, _catalog_recheck),
     ):
         sub.add_argument("--catalog", type=Path, help="catalog root")
         sub.set_defaults(handler=handler)
@@ -394,6 +405,40 @@ def _catalog_migrate(args: argparse.Namespace) -> int:
         highlight=False,
     )
     return EXIT_OK
+
+
+def _catalog_recheck(args: argparse.Namespace) -> int:
+    import time
+
+    from conjectura.catalog import api, queries
+    from conjectura.flows.stages import recheck
+
+    if args.sample is not None and args.sample < 1:
+        raise BadInput("--sample must be at least 1")
+    catalog = _existing_catalog(args.catalog)
+    conjectures = api.CatalogReader(catalog).conjectures().collect()
+    rows = recheck.select(conjectures, everything=args.all, sample=args.sample, seed=args.seed)
+    ids = recheck.sequence_ids(rows)
+    sequences = queries.sequences_by_id(catalog, ids) if ids else None
+    started = time.perf_counter()
+    results = recheck.recheck_frame(rows, sequences)
+    elapsed = time.perf_counter() - started
+    console = Console(soft_wrap=True)
+    for result in results:
+        if result.verdict is recheck.Verdict.FALSE:
+            console.print(
+                f"[red]false:[/] {result.kind} {result.conjecture_id} "
+                f"{escape(result.formula)}: {escape(result.reason)}",
+                highlight=False,
+            )
+    which = "all" if args.all else "verified"
+    sampled = f", a sample of {len(results)} (seed {args.seed})" if args.sample else ""
+    console.print(
+        f"recheck of {which} conjectures in {catalog.root}{sampled}: "
+        f"{recheck.summary(results)}; {elapsed:.1f} s",
+        highlight=False,
+    )
+    return EXIT_FAILURE if any(r.verdict is recheck.Verdict.FALSE for r in results) else EXIT_OK
 
 
 def _existing_catalog(root: Path | None) -> Catalog:
