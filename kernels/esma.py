@@ -6,7 +6,8 @@ x_(i+1) = s_i/(x_i − a_i). The expansion runs on arb balls, so it stops the mo
 partial denominator is no longer certain. Berlekamp–Massey over GF(p) (numba) proposes a
 register; it is lifted to ℤ, checked on every known term, used to regenerate many more
 terms, and the continued fraction they define is evaluated exactly and compared with
-the form: only then is it a conjecture.
+the form: only then is it a conjecture. Its digits are capped by the working precision (less
+GUARD_DIGITS) and by how far the regenerated continued fraction has itself settled.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from numba import njit
 
 PRIME = 1_000_003
 """Field of the Berlekamp–Massey search: large enough that chance registers are rare."""
+GUARD_DIGITS = 10
+"""Digits of the working precision that validation never claims."""
 
 
 def signed_expansion(x: arb, signs: Sequence[int], terms: int) -> list[int]:
@@ -142,7 +145,7 @@ class EsmaFinding:
     start: int  # index of the first term the register governs
     initial_terms: tuple[int, ...]  # a_0 .. up to where the register takes over
     register: tuple[int, ...]
-    digits: float  # agreement of the regenerated CF with the form
+    digits: float  # agreement of the regenerated CF with the form, as far as it is known
     terms_checked: int
 
 
@@ -188,18 +191,58 @@ def validate(
     signs: Sequence[int],
     count: int,
 ) -> float:
-    """Digits to which the CF of ``count`` regenerated terms equals x (0 if it fails)."""
+    """Significant digits to which the CF of ``count`` regenerated terms equals x (0 if the
+    register fails), claimed only as far as they are known:
+
+    - the agreement is that of the whole ball: -log10 of the largest |CF - x| the ball
+      allows, so a difference the ball cannot resolve gives the ball's digits, no more;
+    - no more than the working precision minus GUARD_DIGITS;
+    - no more than the CF itself has settled: -log10 of its change from count - 1 and
+      count - 2 terms (an odd and an even count), relative to its value. A CF that is still
+      moving at that scale has not shown that its limit is x."""
     try:
         regenerated = [*head, *extend(tail[: len(register) - 1], register, count - len(head))]
     except ValueError:
         return 0.0
-    if regenerated[: len(head) + len(tail)] != [*head, *tail]:
+    known = min(len(head) + len(tail), count)
+    if regenerated[:known] != [*head, *tail][:known]:
         return 0.0
-    value = cf_value(regenerated, signs)
-    difference = abs(arb(value) - x)
-    if difference.contains(0):
-        return float(ctx.dps)
-    return max(0.0, float(-(difference / abs(x)).log() / arb(10).log()))
+    values = cf_values(regenerated, signs, last=3)
+    if values is None:
+        return 0.0
+    earlier, previous, value = values
+    if x.contains(0) or value == 0:
+        return 0.0
+    magnitude = abs(x).abs_lower()
+    difference = (arb(value) - x).abs_upper()
+    moved = max(abs(value - previous), abs(value - earlier))
+    cap = float(ctx.dps - GUARD_DIGITS)
+    digits = min(cap, _digits(difference / magnitude), _digits(arb(moved) / abs(arb(value))))
+    return max(0.0, digits)
+
+
+def cf_values(a: Sequence[int], signs: Sequence[int], last: int) -> list[fmpq] | None:
+    """The values of the CF cut after len(a) - last + 1, ..., len(a) terms, exactly, in one
+    forward pass; None when one of them has a zero denominator."""
+    p_prev, p, q_prev, q = fmpz(1), fmpz(a[0]), fmpz(0), fmpz(1)
+    convergents = [(p, q)]
+    for i in range(1, len(a)):
+        s = signs[(i - 1) % len(signs)]
+        p_prev, p = p, a[i] * p + s * p_prev
+        q_prev, q = q, a[i] * q + s * q_prev
+        convergents.append((p, q))
+    tail = convergents[-last:]
+    if len(tail) < last or any(q == 0 for _, q in tail):
+        return None
+    return [fmpq(p, q) for p, q in tail]
+
+
+def _digits(relative: arb) -> float:
+    """-log10 of a relative error bound (an arb); +inf when it is exactly 0."""
+    upper = relative.abs_upper()
+    if upper == 0:
+        return math.inf
+    return float((-(upper.log() / arb(10).log())).lower())
 
 
 # -- forms ---------------------------------------------------------------------

@@ -381,9 +381,12 @@ def _significant(x: float, digits: int) -> str:
 # -- recurrences and ESMA -------------------------------------------------------------------
 
 
-def recurrence_text(coefficients: Sequence[Sequence[int]]) -> str:
+def recurrence_text(coefficients: Sequence[Sequence[int]], offset: int = 0) -> str:
     """Σ_i P_i(n)·a(n+i) = 0 with coefficients[i][j] multiplying n^j·a(n+i), lowest
-    shift first: ``(-2n-4)·a(n) + (n+1)·a(n+1) = 0``, ``-a(n) - a(n+1) + a(n+2) = 0``."""
+    shift first: ``(-2n-4)·a(n) + (n+1)·a(n+1) = 0``, ``-a(n) - a(n+1) + a(n+2) = 0``.
+
+    n is the sequence's own index; a sequence whose first term is a(offset), offset ≠ 0,
+    gets `` for n ≥ offset``, so the reader knows which n the polynomials are in."""
     parts = []
     for i, row in enumerate(coefficients):
         polynomial = polynomial_text(row)
@@ -396,7 +399,8 @@ def recurrence_text(coefficients: Sequence[Sequence[int]]) -> str:
             parts.append(f"-{term}")
         else:
             parts.append(f"({polynomial})·{term}")
-    return " + ".join(parts).replace("+ -", "- ") + " = 0"
+    text = " + ".join(parts).replace("+ -", "- ") + " = 0"
+    return f"{text} for n ≥ {offset}" if offset else text
 
 
 def rational_form_text(p: Sequence[int], q: Sequence[int], constant: str) -> str:

@@ -92,10 +92,14 @@ def _group_rows(spec: EsmaSpec, group: Group, finding: EsmaFinding, run_id: str)
                 formula=esma_formula_text(
                     subject, initial[0], shown, finding.register, finding.signs
                 ),
+                # as far as it is known: below the working precision less guard digits,
+                # and no further than the regenerated CF has settled (kernels.esma.validate)
                 digits=round(finding.digits, 2),
                 # find_register keeps only registers that reach want_digits
                 status="verified",
                 exact_depth=finding.terms_checked,
+                method="exact",  # the CF's value is exact, from regenerated integer terms
+                basis_kind="esma",
                 space=spec.label,
                 a_coeffs=pcf[0] if pcf else None,
                 b_coeffs=pcf[1] if pcf else None,

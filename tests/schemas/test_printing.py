@@ -292,6 +292,17 @@ def test_formula_text() -> None:
 )
 def test_recurrence_text(coefficients: list[list[int]], expected: str) -> None:
     assert recurrence_text(coefficients) == expected
+    assert recurrence_text(coefficients, offset=0) == expected
+
+
+def test_recurrence_text_names_the_first_index() -> None:
+    # Catalan numbers listed from a(1): (n+1)·a(n+1) = (4n-2)·a(n) for n >= 1
+    assert recurrence_text([[2, -4], [1, 1]], offset=1) == (
+        "(-4n+2)·a(n) + (n+1)·a(n+1) = 0 for n ≥ 1"
+    )
+    assert recurrence_text([[-1], [-1], [1]], offset=-3) == (
+        "-a(n) - a(n+1) + a(n+2) = 0 for n ≥ -3"
+    )
 
 
 @pytest.mark.parametrize(

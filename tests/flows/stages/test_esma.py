@@ -147,3 +147,22 @@ def test_ids_are_unique_and_stable(spec, groups, expansions, rows) -> None:
 
 def test_no_groups_no_rows(spec, expansions) -> None:
     assert esma_rows(spec, [], expansions, "r") == []
+
+
+def test_digits_stop_short_of_the_working_precision(spec, rows) -> None:
+    # 1000 regenerated terms take every CF of e past 500 digits, more than the 500-digit
+    # expansion can show; 10 guard digits are never claimed
+    assert spec.digits == 500 and spec.validate_terms == 1000
+    assert all(spec.want_digits <= r["digits"] <= spec.digits - 10 for r in rows)
+    assert {(r["method"], r["basis_kind"]) for r in rows} == {("exact", "esma")}
+
+
+def test_the_want_digits_gate_fires_at_low_precision(expansions) -> None:
+    # at 60 digits nothing can be shown to 55: every register is rejected; at 45 they pass
+    text = SPEC + "terms: 30\ndigits: 60\nvalidate_terms: 200\nwant_digits: {}\n"
+    for want, expected in ((55, False), (45, True)):
+        low = parse_spec(text.format(want), source="test")
+        assert isinstance(low, EsmaSpec)
+        found = esma_rows(low, form_groups(low, expansions), expansions, "r")
+        assert bool(found) is expected, want
+        assert all(45 <= r["digits"] <= 50 for r in found)

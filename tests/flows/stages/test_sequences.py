@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from math import comb
 
 import mpmath
 import polars as pl
@@ -51,16 +52,20 @@ def central_binomial(count: int) -> list[int]:
     return terms
 
 
-def sequences_frame(named: dict[str, list[int]]) -> pl.DataFrame:
-    """Rows shaped like the sequences table (terms as signed little-endian bytes)."""
+def sequences_frame(
+    named: dict[str, list[int]], offsets: dict[str, int] | None = None
+) -> pl.DataFrame:
+    """Rows shaped like the sequences table (terms as signed little-endian bytes); a
+    sequence's offset (the index of its first term) is 0 unless ``offsets`` names it."""
     names = list(named)
+    offsets = offsets or {}
     frame = pl.DataFrame(
         {
             "seq_id": [f"id-{name}" for name in names],
             "name": names,
             "source": ["test"] * len(names),
             "line": list(range(1, len(names) + 1)),
-            "offset": [0] * len(names),
+            "offset": [offsets.get(name, 0) for name in names],
             "n_terms": [len(named[name]) for name in names],
             "terms": [[encode_int(t) for t in named[name]] for name in names],
         }
@@ -87,8 +92,11 @@ def found(expansions) -> list[dict]:
     return detected_rows(spec_of(SPEC), frame, expansions, "run-seq")
 
 
-def holds_everywhere(basis: list[str], relation: list[int], terms: list[int]) -> int:
-    """Checks sum r·n^j·a(n+i) = 0 at every n the terms allow; returns how many n."""
+def holds_everywhere(
+    basis: list[str], relation: list[int], terms: list[int], offset: int = 0
+) -> int:
+    """Checks sum r·n^j·a(n+i) = 0 at every n the terms allow (n = offset + position);
+    returns how many n."""
     parsed = []
     for entry in basis:
         match = re.fullmatch(r"(?:n(?:\^(\d+))?\*)?a\(n(?:\+(\d+))?\)", entry)
@@ -97,8 +105,10 @@ def holds_everywhere(basis: list[str], relation: list[int], terms: list[int]) ->
         parsed.append((power, int(match.group(2) or 0)))
     order = max(shift for _, shift in parsed)
     checked = 0
-    for n in range(len(terms) - order):
-        assert sum(r * n**j * terms[n + i] for r, (j, i) in zip(relation, parsed, strict=True)) == 0
+    for k in range(len(terms) - order):
+        n = offset + k
+        total = sum(r * n**j * terms[k + i] for r, (j, i) in zip(relation, parsed, strict=True))
+        assert total == 0, (n, relation)
         checked += 1
     return checked
 
@@ -166,3 +176,72 @@ def test_shards_are_sorted_unique_ids() -> None:
     shuffled, ordered = ["e", "b", "c", "a"], ["a", "b", "c", "e"]
     assert sequence_shards(spec, shuffled) == sequence_shards(spec, ordered)
     assert sequence_shards(spec, []) == []
+
+
+def catalan(count: int) -> list[int]:
+    return [comb(2 * n, n) // (n + 1) for n in range(count)]
+
+
+def apery(count: int) -> list[int]:
+    return [sum(comb(n, k) ** 2 * comb(n + k, k) ** 2 for k in range(n + 1)) for n in range(count)]
+
+
+def only(rows: list[dict], name: str, kind: str) -> dict:
+    (row,) = [r for r in rows if r["subject"].startswith(f"{name} ") and r["kind"] == kind]
+    return row
+
+
+def test_recurrence_rows_count_the_terms_they_predicted(found) -> None:
+    row = only(found, "fibonacci", "recurrence")
+    # order 2, 3 unknowns: fitted on 3 + 4 equations (terms 0..8), so 40 - 9 = 31 predicted
+    assert row["digits"] == 31 and row["exact_depth"] == 40
+    assert (row["method"], row["basis_kind"]) == ("exact", "recurrence")
+    central = only(found, "central", "recurrence")
+    # order 1, degree 1, 4 unknowns: fitted on 8 equations (terms 0..8), 31 predicted
+    assert central["digits"] == 31 and central["status"] == "verified"
+
+
+def test_a_recurrence_predicting_too_few_terms_is_numerical() -> None:
+    # Apery: 12 unknowns, fitted on 16 equations = 18 terms; 39 terms leave 21 < 12 + 10
+    spec = spec_of("name: s\nfamily: sequences\n")
+    rows = detected_rows(spec, sequences_frame({"apery": apery(39), "longer": apery(40)}), {}, "r")
+    short, longer = only(rows, "apery", "recurrence"), only(rows, "longer", "recurrence")
+    assert (short["status"], short["digits"]) == ("numerical", 21)
+    assert (longer["status"], longer["digits"]) == ("verified", 22)
+    assert holds_everywhere(short["basis"], short["relation"], apery(39)) == 37
+
+
+def test_the_recurrence_is_stated_for_the_sequences_own_index() -> None:
+    numbers = catalan(40)
+    frame = sequences_frame({"c0": numbers, "c1": numbers}, offsets={"c1": 1})
+    rows = detected_rows(spec_of("name: s\nfamily: sequences\n"), frame, {}, "r")
+    at_zero, at_one = only(rows, "c0", "recurrence"), only(rows, "c1", "recurrence")
+    assert at_zero["relation"] == [-2, -4, 2, 1]  # (n+2)·C(n+1) = (4n+2)·C(n)
+    assert at_one["relation"] == [2, -4, 1, 1]  # a(n) = C(n-1): (n+1)·a(n+1) = (4n-2)·a(n)
+    assert holds_everywhere(at_one["basis"], at_one["relation"], numbers, offset=1) == 39
+    assert "n ≥ 1" in at_one["formula"] and "n ≥" not in at_zero["formula"]
+    assert at_zero["conjecture_id"] != at_one["conjecture_id"]
+
+
+def test_ratio_limit_rows_claim_no_more_than_the_ratio_has(found) -> None:
+    row = only(found, "fibonacci", "sequence_limit")
+    assert (row["method"], row["basis_kind"]) == ("exact", "ratio")
+    # the estimate is F(39)/F(38); its agreement with the golden ratio, computed here
+    terms = fibonacci(40)
+    with mpmath.workdps(80):
+        estimate = mpmath.mpf(terms[39]) / terms[38]
+        phi = (1 + mpmath.sqrt(5)) / 2
+        true = float(-mpmath.log10(abs(estimate - phi) / phi))
+    assert 8 <= row["digits"] <= true
+    assert row["exact_depth"] == 40
+
+
+def test_a_catalan_ratio_is_not_looked_up_on_too_few_digits() -> None:
+    # C(n+1)/C(n) = 4 - 6/(n+2): 2.8 digits at 1000 terms, below the lookup threshold,
+    # and a geometric sequence's ratio is an exact rational, not a constant to look up
+    spec = spec_of("name: s\nfamily: sequences\nconstants: [sqrt5]\n")
+    frame = sequences_frame({"catalan": catalan(1000), "geometric": [3 * 4**k for k in range(60)]})
+    with mpmath.workdps(100):
+        expansions = {"sqrt5": mpmath.nstr(mpmath.sqrt(5), 80)}
+    rows = detected_rows(spec, frame, expansions, "r")
+    assert not [r for r in rows if r["kind"] == "sequence_limit"]
