@@ -1,0 +1,308 @@
+"""Limits of slowly converging PCFs by convergence acceleration, with digits that are earned.
+
+Some PCFs approach their limit only polynomially: x_n - L ~ n^-α (c0 + c1/n + ...), for
+each parity of n separately. Brouncker's PCF(2, (2n-1)^2) = 1 + 4/π has α = 1 and gives
+about five digits at depth 16,000. Such an expansion is removed term by term by
+extrapolating to 1/n = 0: the even convergents x_2m and, independently, the odd ones
+x_2m+1, each at k depths, fitted exactly by L + m^-α·P(1/m) with P of degree k-2.
+
+The digits claimed are never a model's promise. They are the smaller of two agreements:
+the even and odd extrapolations at the full depth with each other, and their mean with the
+same extrapolation from half the depth (disjoint convergents). Either check alone can be
+fooled (even and odd errors of one sign, a bias that does not shrink with depth); both
+together track the true error, which the tests and the benchmark measure. The precision
+lost to the extrapolation's weights is measured and paid for with extra working precision.
+
+Where α comes from: with a(n) ~ A·n^d and b(n) ~ B·n^e,
+- e = 2d + 2, B > 0 (b dominates; e.g. constant a, quadratic b): α = |A|/√B;
+- e = 2d, A² + 4B = 0 (the characteristic roots coincide): α from the indicial equation
+  of the next two orders (see :func:`error_exponent`), when it is real and the
+  convergence polynomial rather than exp(-c·√n).
+Otherwise α = 1 (plain polynomial extrapolation), and the agreement checks decide.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+
+import mpmath
+
+from conjectura.kernels.exact import convergents_at
+
+GUARD_DIGITS = 5  # digits held back from the working precision in every claim
+SPREAD = 0.5  # the shallowest node sits at this fraction of the deepest
+MIN_DIGITS = 1.0  # below this the accelerations do not agree on anything: no estimate
+METHOD = "accelerated"
+
+
+@dataclass(frozen=True)
+class AcceleratedLimit:
+    """An extrapolated limit and the digits two independent extrapolations agree on."""
+
+    value: mpmath.mpf
+    digits: float  # significant digits; never above precision - GUARD_DIGITS
+    depth: int  # deepest convergent used
+    method: str  # always "accelerated"
+    precision: int  # decimal working precision the digits are capped by
+    exponent: float  # α of the error expansion n^-α (c0 + c1/n + ...) that was removed
+
+
+def _trimmed(coefficients: Sequence[int]) -> list[int]:
+    trimmed = [int(c) for c in coefficients]
+    while trimmed and trimmed[-1] == 0:
+        trimmed.pop()
+    return trimmed
+
+
+def _positive_integer_root(b: Sequence[int]) -> bool:
+    """Does b vanish at some n >= 1? Then the fraction terminates: a rational, not slow."""
+    if not b:
+        return True
+    # an integer root divides the lowest non-zero coefficient (after factoring out n^j)
+    lowest = abs(next(c for c in b if c != 0))
+    divisors = {
+        n for k in range(1, math.isqrt(lowest) + 1) if lowest % k == 0 for n in (k, lowest // k)
+    }
+    return any(sum(c * n**i for i, c in enumerate(b)) == 0 for n in divisors)
+
+
+def _exponent_squared(a: list[int], b: list[int]) -> Fraction | None:
+    """α² (rational in every case handled), or None; see :func:`error_exponent`."""
+    if not a or not b or _positive_integer_root(b):
+        return None
+    d, e = len(a) - 1, len(b) - 1
+    big_a, big_b = a[-1], b[-1]
+    if e == 2 * d + 2 and big_b > 0:
+        return Fraction(big_a * big_a, big_b)
+    if e != 2 * d or big_a * big_a + 4 * big_b != 0:
+        return None
+
+    def normalised(coefficients: list[int], k: int) -> Fraction:
+        index = len(coefficients) - 1 - k
+        return Fraction(coefficients[index], coefficients[-1]) if index >= 0 else Fraction(0)
+
+    a1, a2 = normalised(a, 1), normalised(a, 2)
+    b1, b2 = normalised(b, 1), normalised(b, 2)
+    if b1 + d != 2 * a1:
+        return None
+    c2 = b2 + d * b1 + Fraction(d * (d + 1), 2)
+    discriminant = (1 + 2 * a1) ** 2 - 4 * (c2 - 2 * a2)
+    return discriminant if discriminant > 0 else None
+
+
+def error_exponent(a: Sequence[int], b: Sequence[int]) -> float | None:
+    """α with x_n - L ~ n^-α (per parity), from the degrees and leading coefficients.
+
+    None when the convergence is not polynomial in that way (fast, sub-exponential or
+    divergent), or when nothing fixes α. With a(n) ~ A·n^d, b(n) ~ B·n^e:
+    - e = 2d + 2, B > 0: α = |A|/√B (measured: 0.50, 0.71, 1, 1.5, 2, 3, 5 all match);
+    - e = 2d, A² + 4B = 0, writing a(n) = A·n^d (1 + a1/n + a2/n² + ...) and
+      b(n) = B·n^2d (1 + b1/n + b2/n² + ...): the solutions scaled by (A/2)^n·n!^d behave
+      like n^ρ with ρ² - (1 + 2·a1)·ρ + (c2 - 2·a2) = 0, c2 = b2 + d·b1 + d(d+1)/2,
+      provided b1 + d = 2·a1 (else like exp(±c√n)); then α = ρ1 - ρ2 (2 for the
+      slow ζ(3) fraction PCF(n³ + (n+1)³, -n⁶), as measured).
+    """
+    squared = _exponent_squared(_trimmed(a), _trimmed(b))
+    return None if squared is None else math.sqrt(squared)
+
+
+def converges_slowly(a: Sequence[int], b: Sequence[int]) -> bool:
+    """Do the convergents approach the limit only polynomially or sub-exponentially?
+
+    Decided from degrees and leading coefficients alone (no arithmetic on convergents), so
+    identification can route a PCF to :func:`accelerated_limit` before evaluating it:
+    b dominating with B > 0 (e = 2d + 2 polynomially, e = 2d + 1 like exp(-c√n)), or
+    e = 2d with a double characteristic root (A² + 4B = 0). A fraction that terminates
+    (b(n) = 0 for some n >= 1) is a rational and never slow; with B < 0 or complex roots
+    the convergents do not settle at all.
+    """
+    a, b = _trimmed(a), _trimmed(b)
+    if not a or not b or _positive_integer_root(b):
+        return False
+    d, e = len(a) - 1, len(b) - 1
+    big_a, big_b = a[-1], b[-1]
+    if e in (2 * d + 1, 2 * d + 2):
+        return big_b > 0
+    return e == 2 * d and big_a * big_a + 4 * big_b == 0
+
+
+def _rational_root(square: Fraction) -> Fraction | None:
+    """√square when it is rational."""
+    top, bottom = math.isqrt(square.numerator), math.isqrt(square.denominator)
+    if top * top == square.numerator and bottom * bottom == square.denominator:
+        return Fraction(top, bottom)
+    return None
+
+
+@lru_cache(maxsize=128)
+def extrapolation_weights(
+    nodes: tuple[int, ...], exponent_squared: Fraction, dps: int
+) -> tuple[mpmath.mpf, ...]:
+    """Weights c_i (summing to 1) with L = Σ c_i·y_i exact for y_m = L + Σ_{j>=1, i>=0}
+    c_ji·m^-(jα + i) truncated to len(nodes) - 1 terms, at ``dps`` digits; α² given
+    exactly. Cached: they depend on the nodes and α only, not on the PCF.
+
+    Rational α = p/q: (y - L)·m^α is a polynomial in h = m^(-1/q) (every jα + i is α plus
+    a multiple of 1/q), so its (k-1)-th divided difference over the k nodes vanishes:
+    Σ w_i (y_i - L)·m_i^α = 0 with w_i = 1/Π(h_i - h_j), a closed form.
+    Irrational α: the k-1 smallest exponents jα + i, and a linear solve (which loses about
+    four digits per node, so it runs that much higher).
+    """
+    k = len(nodes)
+    root = _rational_root(exponent_squared)
+    if root is not None:
+        with mpmath.workdps(dps + 10):
+            power = mpmath.mpf(root.numerator) / root.denominator
+            h = [mpmath.mpf(m) ** (-mpmath.mpf(1) / root.denominator) for m in nodes]
+            raw = []
+            for i, hi in enumerate(h):
+                product = mpmath.mpf(1)
+                for j, hj in enumerate(h):
+                    if j != i:
+                        product *= hi - hj
+                raw.append((mpmath.mpf(nodes[i]) / nodes[-1]) ** power / product)
+            total = mpmath.fsum(raw)
+            weights = [w / total for w in raw]
+    else:
+        with mpmath.workdps(dps + 4 * k + 20):
+            alpha = mpmath.sqrt(mpmath.mpf(exponent_squared.numerator)) / mpmath.sqrt(
+                exponent_squared.denominator
+            )
+            order = sorted(
+                ((j * math.sqrt(exponent_squared) + i), j, i)
+                for j in range(1, k + 1)
+                for i in range(k)
+            )[: k - 1]
+            exponents = [j * alpha + i for _, j, i in order]
+            system = mpmath.matrix(k, k)
+            for column, m in enumerate(nodes):
+                u = mpmath.mpf(nodes[-1]) / m  # in [1, 2]: keeps the entries moderate
+                system[0, column] = 1
+                for row, s in enumerate(exponents, start=1):
+                    system[row, column] = u**s
+            unit = mpmath.matrix(k, 1)
+            unit[0] = 1
+            solved = mpmath.lu_solve(system, unit)
+            weights = [solved[i] for i in range(k)]
+    with mpmath.workdps(dps):
+        return tuple(+w for w in weights)
+
+
+def amplification(weights: Sequence[mpmath.mpf]) -> float:
+    """log10 Σ|c_i|: the decimal digits an extrapolation with these weights can lose."""
+    with mpmath.workdps(30):
+        return float(mpmath.log10(mpmath.fsum(abs(w) for w in weights)))
+
+
+def _nodes(deepest: int, points: int) -> tuple[int, ...]:
+    """``points`` distinct integers spread evenly over (SPREAD·deepest, deepest]."""
+    lowest = math.floor(SPREAD * deepest) + 1
+    span = deepest - lowest
+    return tuple(sorted({lowest + (span * i) // (points - 1) for i in range(points)}))
+
+
+def _significant(difference: mpmath.mpf, value: mpmath.mpf) -> float:
+    """-log10 of |difference| relative to |value| (absolute when value is 0)."""
+    if difference == 0:
+        return math.inf
+    scale = abs(value) if value != 0 else mpmath.mpf(1)
+    return -float(mpmath.log10(abs(difference) / scale))
+
+
+def default_points(dps: int) -> int:
+    """Extrapolation nodes per parity and level: about one per 2.5 wanted digits, 8 to 64.
+
+    Measured (benchmark): each node adds about 2 to 3 digits on Brouncker's fraction at
+    depths 4,000 to 32,768 until the working precision caps them."""
+    return max(8, min(64, math.ceil(dps / 2.5)))
+
+
+LEVELS = 3  # depths D, D/2, D/4: disjoint node ranges, three estimates
+
+
+def accelerated_limit(
+    a: Sequence[int],
+    b: Sequence[int],
+    depth: int,
+    dps: int,
+    *,
+    points: int | None = None,
+    exponent: Fraction | int | None = None,
+) -> AcceleratedLimit | None:
+    """The limit of PCF(a, b) by extrapolating exact convergents up to ``depth``.
+
+    At each of the depths D, D/2 and D/4 the even and the odd convergents are extrapolated
+    separately (nodes in the top half of that depth, so the three levels share no
+    convergent). The value is the deepest level's mean of the two. Its error is taken as
+    the larger of the even-odd gap and |E_D - E_D/2|, the latter inflated by r/(1 - r),
+    r = |E_D - E_D/2| / |E_D/2 - E_D/4|, when the levels improve too slowly to trust
+    (a geometric tail); r >= 1 means they do not improve at all.
+
+    Returns None when there is no estimate: fewer than MIN_DIGITS survive, the even-odd gap
+    of the convergents does not shrink (a fraction that does not converge), a denominator
+    vanishes at a node, or ``depth`` is too small for four nodes at D/4. ``dps`` is the
+    precision the digits are capped by (less GUARD_DIGITS); the work runs higher by what
+    the weights amplify. ``exponent`` (a rational α) overrides :func:`error_exponent`;
+    without either, α = 1 (polynomial in 1/n).
+    """
+    ta, tb = _trimmed(a), _trimmed(b)
+    if exponent is not None:
+        if exponent <= 0:
+            raise ValueError(f"exponent must be positive, not {exponent}")
+        squared = Fraction(exponent) ** 2
+    else:
+        squared = _exponent_squared(ta, tb) or Fraction(1)
+    deepest = (depth - 1) // 2  # the odd node 2m+1 must not pass depth
+    tops = [deepest >> level for level in range(LEVELS)]
+    fit = tops[-1] - math.floor(SPREAD * tops[-1])  # distinct nodes the shallowest holds
+    k = min(points if points is not None else default_points(dps), fit)
+    if k < 4:
+        return None
+    levels = [_nodes(top, k) for top in tops]
+
+    work = dps + GUARD_DIGITS + 5 + 2 * k
+    while True:
+        weights = [extrapolation_weights(nodes, squared, work) for nodes in levels]
+        lost = max(amplification(w) for w in weights)
+        if dps + GUARD_DIGITS + 5 + lost <= work:
+            break
+        work = dps + GUARD_DIGITS + 5 + math.ceil(lost) + 5
+
+    depths = sorted({2 * m + parity for nodes in levels for m in nodes for parity in (0, 1)})
+    convergents = {c.depth: c for c in convergents_at(ta or [0], tb or [0], depths)}
+    if any(c.q == 0 for c in convergents.values()):
+        return None
+
+    with mpmath.workdps(work):
+        x = {n: mpmath.mpf(int(c.p)) / mpmath.mpf(int(c.q)) for n, c in convergents.items()}
+        top, below = tops[0], tops[1]
+        gap = abs(x[2 * top + 1] - x[2 * top])
+        if gap > abs(x[2 * top]) * mpmath.mpf(10) ** (GUARD_DIGITS - dps) and gap >= abs(
+            x[2 * below + 1] - x[2 * below]
+        ):
+            return None  # even and odd convergents are not closing in on one value
+
+        def extrapolate(level: int, parity: int) -> mpmath.mpf:
+            pairs = zip(weights[level], levels[level], strict=True)
+            return mpmath.fsum(w * x[2 * m + parity] for w, m in pairs)
+
+        even, odd = extrapolate(0, 0), extrapolate(0, 1)
+        value = (even + odd) / 2
+        estimates = [value] + [(extrapolate(i, 0) + extrapolate(i, 1)) / 2 for i in (1, 2)]
+        noise = abs(value) * mpmath.mpf(10) ** (GUARD_DIGITS - dps)
+        step = abs(estimates[0] - estimates[1])
+        error = max(abs(even - odd), step, noise)
+        if step > noise:  # not settled to the working precision: the levels must improve
+            ratio = step / max(abs(estimates[1] - estimates[2]), noise)
+            if ratio >= 1:
+                return None  # deeper extrapolations do not improve: nothing to trust
+            error = max(error, step * ratio / (1 - ratio))
+        digits = min(_significant(error, value), float(dps - GUARD_DIGITS))
+    if not digits >= MIN_DIGITS:  # also catches NaN
+        return None
+    with mpmath.workdps(dps):
+        return AcceleratedLimit(+value, digits, 2 * top + 1, METHOD, dps, math.sqrt(squared))
