@@ -261,8 +261,13 @@ class RelationSearch:
         digits: float,
     ) -> Relation | None:
         """The candidate as a relation, if it holds to the digits, involves L and is worth
-        them; trimmed (unused terms dropped, a polynomial reduced to its factor at L)."""
-        if not _holds(values, vector, digits):
+        them; trimmed (unused terms dropped, a polynomial reduced to its factor at L).
+
+        LLL rows that are no relation have roi near 1 (coefficients about W^(1/n)): they
+        are dropped on their integers alone, before any arithmetic at the working
+        precision. The bar there is 3/4 of min_roi, for what a common factor or the factor
+        at L may still take off."""
+        if roi(vector, digits) < 0.75 * self.min_roi or not _holds(values, vector, digits):
             return None
         if basis.kind == "algebraic":
             vector = _factor_at(vector, limit)
@@ -286,7 +291,7 @@ class RelationSearch:
         return Relation(
             basis=names,
             coefficients=tuple(vector),
-            basis_kind=basis.kind,
+            basis_kind=_kind_of(basis.kind, names),
             digits=float(digits),
             roi=value,
             coefficient_bits=coefficient_bits(vector),
@@ -352,6 +357,23 @@ def _trimmed(terms: Sequence[str], vector: list[int]) -> tuple[tuple[str, ...], 
     kept = [vector[0], *(vector[1 + i] for i in keep), vector[k + 1]]
     kept += [vector[k + 2 + i] for i in keep]
     return names, kept
+
+
+def _kind_of(searched: BasisKind, names: Sequence[str]) -> BasisKind:
+    """The kind of the relation as trimmed, which may be simpler than the basis searched:
+    a two-constant basis can find 30 - L·pi*pi = 0 (a power) or 7 + 13·pi + ... (a
+    single-constant Möbius form) when it has the digits and the smaller bases did not."""
+    terms = names[1 : len(names) // 2]
+    if searched == "algebraic" or not terms:
+        return searched
+    bases = {term.split("*")[0] for term in terms}
+    if len(terms) == 1 and "*" not in terms[0]:
+        return "large"
+    if len(bases) == 1 and all(set(term.split("*")) == bases for term in terms):
+        return "powers"
+    if len(terms) == 1:
+        return "powers"  # a product c1*c2
+    return "two_constants"
 
 
 def _without_common_factor(vector: list[int]) -> list[int]:

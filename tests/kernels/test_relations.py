@@ -222,6 +222,17 @@ def test_kinds_choose_and_order_the_bases() -> None:
         RelationSearch(values, kinds=("cubic",))  # type: ignore[arg-type]
 
 
+def test_the_kind_is_the_shape_of_the_relation_found_not_of_the_basis() -> None:
+    values = constants("pi", "log2")
+    search = RelationSearch(values, kinds=("two_constants",))
+    power = search.find(value(lambda: 30 / mpmath.pi**2), 40)
+    assert power is not None and power.basis_kind == "powers"
+    assert power.basis == ("1", "pi*pi", "L", "L*pi*pi")
+    mobius = search.find(value(lambda: (13 * mpmath.pi + 7) / (5 * mpmath.pi - 11)), 40)
+    assert mobius is not None and mobius.basis_kind == "large"
+    assert mobius.basis == ("1", "pi", "L", "L*pi") and mobius.coefficients == (7, 13, 11, -5)
+
+
 def test_pslq_proposes_the_same_relation_as_lll() -> None:
     values = constants("pi")
     limit = value(lambda: (13 * mpmath.pi + 7) / (5 * mpmath.pi - 11))
@@ -242,7 +253,7 @@ def naive_pcf_value(a: list[int], b: list[int], depth: int) -> Fraction:
 
 def test_the_zeta2_pcf_limit_is_found_as_30_over_pi_squared() -> None:
     """PCF(11n² + 11n + 3, n⁴) = 5/zeta(2) = 30/pi² from its exact convergent at depth 100
-    (about 120 correct digits, checked here against mpmath), searched at 60."""
+    (about 210 correct digits, checked here against mpmath), searched at 60."""
     exact = naive_pcf_value([3, 11, 11], [0, 0, 0, 0, 1], 100)
     with mpmath.workdps(DPS):
         limit = mpmath.mpf(exact.numerator) / exact.denominator
