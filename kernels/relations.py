@@ -203,7 +203,12 @@ class RelationSearch:
     def find(self, limit: mpmath.mpf, digits: float) -> Relation | None:
         """The simplest relation involving L with roi >= min_roi, from the first basis kind
         (in ``kinds`` order) that has one; None for zero, rational or non-finite limits and
-        when nothing is found. ``digits`` are the limit's significant digits."""
+        when nothing is found. ``digits`` are the limit's significant digits, and the
+        digits searched at: LLL's cost grows with them, so pass min(known, ~100).
+
+        Below about 15 digits random limits draw proposals (16 of 100 at 10 digits, 4 at
+        12, none at 15 to 30, with the default spec's 7 constants: bench_relations.py), so a
+        caller searches at 20 digits or more and verifies what comes back deeper."""
         if not mpmath.isfinite(limit) or digits <= 0:
             return None
         if rational_value(limit, digits, min_roi=self.min_roi) is not None:
