@@ -30,12 +30,18 @@ The rule, for a row that claims ``d`` digits (its ``digits`` column):
 Kinds: ``pcf_limit`` walks the PCF of ``a_coeffs``, ``b_coeffs``; ``esma_cf`` walks the
 signed continued fraction a0 + s0/(a1 + s1/(a2 + ...)) of ``initial_terms`` continued by
 the register ``recurrence`` (Σ r[j]·a[n-j] = 0, a counted from a_1) with the periodic
-``signs``; ``sequence_limit`` takes x_k = t(k+1)/t(k) from the stored terms. Rows whose
+``signs``; ``sequence_limit`` takes x_k = t(k+1)/t(k) from the stored terms (which end
+where they end: a geometric tail bound stands in for going deeper). Rows whose
 ``method`` is ``accelerated`` are re-extrapolated by
-``kernels.acceleration.accelerated_limit(a, b, depth, dps)`` at depths D and 2D (their
-agreement is s); without that module they are unconfirmable. ``recurrence`` rows are
+``kernels.acceleration.accelerated_limit(a, b, depth, dps)`` at depths D = 1024, 2048, ...
+(cap 2^14), s being the agreement of the values at D and D/2 (the accelerator's own digits
+are not used); without that module they are unconfirmable. That accelerator takes its
+convergents from ``kernels.exact``, so for these rows only the depths, the constants, the
+relation and the judgement are this module's own. ``recurrence`` rows are
 exact: the recurrence is checked on every term of the sequence, n counted from the
-sequence's offset; confirmed if it holds on all, false at the first failure.
+sequence's offset; confirmed if it holds on all, false at the first failure. A basis
+entry naming a constant this module cannot compute (a user constant) makes the row
+unconfirmable; a register that stops yielding integers makes it false.
 """
 
 from __future__ import annotations
@@ -91,8 +97,8 @@ class Recheck:
 
 
 Accelerator = Callable[..., Any]
-"""accelerated_limit(a_coeffs, b_coeffs, depth, dps) -> an estimate (a number, or a tuple
-or object whose first item or ``value`` is one)."""
+"""accelerated_limit(a_coeffs, b_coeffs, depth, dps) -> an estimate (a number, a tuple
+whose first item is one, an object whose ``value`` is one) or None (no estimate)."""
 
 _UNSET: Any = object()
 
@@ -340,21 +346,28 @@ def settle_accelerated(
     max_depth: int = MAX_ACCELERATED_DEPTH,
 ) -> Settled:
     """Accelerated estimates at D and 2D, doubling D until they agree to the claim plus
-    SETTLE_MARGIN (or the row is confirmed, or the cap)."""
+    SETTLE_MARGIN (or the row is confirmed, or the cap). The accelerator's own digits are
+    not used; a depth where it gives no estimate (None) is skipped."""
     depth = min(START_ACCELERATED_DEPTH, max_depth // 2)
     previous = _estimate(accelerate(list(a_coeffs), list(b_coeffs), depth, dps), dps)
-    while True:
+    current, digits, holds = None, float("-inf"), float("-inf")
+    while depth * 2 <= max_depth:
         depth *= 2
         current = _estimate(accelerate(list(a_coeffs), list(b_coeffs), depth, dps), dps)
+        if current is None or previous is None:
+            previous = current
+            continue
         digits = min(_mp_agreement(current, previous, dps), float(dps - GUARD_DIGITS))
         holds = holds_at(current)
-        confirmed = min(digits, holds) >= claimed - CONFIRM_SLACK
-        if confirmed or digits >= claimed + SETTLE_MARGIN or depth * 2 > max_depth:
-            return Settled(current, digits, holds, depth)
+        if min(digits, holds) >= claimed - CONFIRM_SLACK or digits >= claimed + SETTLE_MARGIN:
+            break
         previous = current
+    return Settled(current, digits, holds, depth)
 
 
-def _estimate(result: Any, dps: int) -> mpmath.mpf:
+def _estimate(result: Any, dps: int) -> mpmath.mpf | None:
+    if result is None:
+        return None
     value = getattr(result, "value", result)
     if isinstance(value, tuple | list):
         value = value[0]
@@ -452,7 +465,7 @@ def recheck_row(
     except BrokenRegister as err:
         return Recheck(**base, verdict=Verdict.FALSE, reason=str(err))
     if settled.estimate is None:
-        reason = f"zero denominator at depth {settled.depth}"
+        reason = f"no estimate at depth {settled.depth}"
         return Recheck(**base, verdict=Verdict.UNCONFIRMABLE, reason=reason, depth=settled.depth)
     reason = (
         f"claims {claimed:.1f} digits; at depth {settled.depth} the estimate settled to "
@@ -475,14 +488,26 @@ def unknown_names(basis: Sequence[str]) -> list[str]:
 
 
 def _settle_ratios(terms: Sequence[int], holds_at: Holds, dps: int) -> Settled:
-    """x_k = t(k+1)/t(k) at the last k, settled against the previous k and k/2."""
+    """x_k = t(k+1)/t(k) at the last k. The terms end where they end, so the walk cannot
+    go deeper: when the last two steps shrink geometrically (ratio r < 0.9) the rest of
+    the tail is at most |x_k - x_(k-1)|·r/(1 - r); otherwise the rule of the walk (x_k
+    against x_(k-1) and x_(k/2))."""
     last = len(terms) - 2
-    if last < 2 or terms[last] == 0:
+    if last < 3 or any(t == 0 for t in terms[last - 2 : last + 1]):
         return Settled(None, float("-inf"), float("-inf"), max(last, 0))
     p, q = int(terms[last + 1]), int(terms[last])
     before = (int(terms[last]), int(terms[last - 1]))
     half = (int(terms[last // 2 + 1]), int(terms[last // 2]))
-    digits = min(agreement(p, q, *before), agreement(p, q, *half), float(dps - GUARD_DIGITS))
+    digits = min(agreement(p, q, *before), agreement(p, q, *half))
+    with mpmath.workdps(dps):
+        x = [mpmath.mpf(int(terms[k + 1])) / int(terms[k]) for k in (last - 2, last - 1, last)]
+        step, previous = abs(x[2] - x[1]), abs(x[1] - x[0])
+        if step == 0:
+            digits = float("inf")
+        elif previous != 0 and x[2] != 0 and step / previous < mpmath.mpf("0.9"):
+            r = step / previous
+            digits = max(digits, float(-mpmath.log10(step * r / (1 - r) / abs(x[2]))))
+    digits = min(digits, float(dps - GUARD_DIGITS))
     estimate = _ratio(p, q, dps)
     return Settled(estimate, digits, holds_at(estimate), last)
 

@@ -170,6 +170,15 @@ def test_accelerated_rows_without_an_accelerator_are_unconfirmable() -> None:
     result = recheck_row(row, accelerate=None)
     assert result.verdict is Verdict.UNCONFIRMABLE
     assert "accelerat" in result.reason
+    silent = recheck_row(row, accelerate=lambda a, b, depth, dps: None)  # no estimate
+    assert silent.verdict is Verdict.UNCONFIRMABLE
+
+
+def test_brouncker_through_the_projects_accelerator() -> None:
+    pytest.importorskip("conjectura.kernels.acceleration")
+    row = pcf_row([2], [1, -4, 4], [4, 1, 0, -1], 30, method="accelerated")
+    assert recheck_row(row).verdict is Verdict.CONFIRMED
+    assert recheck_row({**row, "relation": [5, 1, 0, -1]}).verdict is Verdict.FALSE
 
 
 # -- ESMA --------------------------------------------------------------------------------------
@@ -247,6 +256,26 @@ def test_a_sequence_limit_settles_on_its_ratios() -> None:
     assert recheck_row(row, (0, fibonacci(200))).verdict is Verdict.CONFIRMED
     wrong = recheck_row({**row, "relation": [1, 1, -3, 0]}, (0, fibonacci(200)))
     assert wrong.verdict is Verdict.FALSE
+
+
+def test_a_geometric_tail_settles_a_short_sequence() -> None:
+    # 80 Fibonacci numbers: the last ratio is within about phi^-156 (32 digits) of the limit,
+    # which x_k against x_(k/2) alone (about 16 digits) could not show
+    row = sequence_row("sequence_limit", ["1", "sqrt5", "L", "L*sqrt5"], [1, 1, -2, 0], 30)
+    result = recheck_row(row, (0, fibonacci(80)))
+    assert result.verdict is Verdict.CONFIRMED
+    assert 30 < result.settled < 34
+
+
+def test_a_slowly_settling_ratio_is_unconfirmable() -> None:
+    # Catalan numbers: C(n+1)/C(n) = 2(2n+1)/(n+2) -> 4 with an error of about 6/n
+    catalan = [1]
+    for n in range(300):
+        catalan.append(catalan[-1] * 2 * (2 * n + 1) // (n + 2))
+    row = sequence_row("sequence_limit", ["1", "L"], [4, -1], 15)
+    assert recheck_row(row, (0, catalan)).verdict is Verdict.UNCONFIRMABLE
+    wrong = recheck_row({**row, "relation": [5, -1]}, (0, catalan))
+    assert wrong.verdict is Verdict.UNCONFIRMABLE  # not false: nothing settled that far
 
 
 def test_recheck_frame_reads_the_sequences_table() -> None:
