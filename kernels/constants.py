@@ -1,11 +1,14 @@
 """The constant library: every value computed by mpmath, never typed in.
 
 Specs and conjecture bases name constants (``pi``) or products of them (``pi*pi``);
-:func:`value_of` evaluates either from decimal expansions held by the catalog.
+:func:`value_of` evaluates either from decimal expansions held by the catalog (enough for
+a float lookup table), :func:`constant_value` computes either to the precision a check
+needs: a check never runs on a constant truncated to the catalog's LIBRARY_DIGITS.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -84,3 +87,31 @@ def value_of(name: str, expansions: Mapping[str, str]) -> mpmath.mpf:
     for factor in factors(name):
         value *= mpmath.mpf(expansions[factor])
     return value
+
+
+PRECISION_STEP = 64
+"""constant_value rounds the digits asked for up to a multiple of this, so that checks at
+nearby precisions share one cached value."""
+
+
+def constant_value(name: str, digits: int | None = None) -> mpmath.mpf:
+    """A constant or product of constants, computed to at least ``digits`` significant
+    digits (default: the current mpmath precision); cached by precision."""
+    wanted = mpmath.mp.dps if digits is None else int(digits)
+    factors(name)  # unknown names fail here, before anything is cached
+    return _computed(name, -(-wanted // PRECISION_STEP) * PRECISION_STEP)
+
+
+@functools.lru_cache(maxsize=512)
+def _computed(name: str, digits: int) -> mpmath.mpf:
+    with mpmath.workdps(digits + 15):
+        value = mpmath.mpf(1)
+        for factor in factors(name):
+            value *= _factor(factor, digits)
+        return value
+
+
+@functools.lru_cache(maxsize=512)
+def _factor(name: str, digits: int) -> mpmath.mpf:
+    with mpmath.workdps(digits + 15):
+        return +LIBRARY[name].compute()

@@ -1,4 +1,5 @@
-"""Exact convergents with python-flint, and the digits they prove for a candidate value.
+"""Exact convergents with python-flint, honest estimates of a limit from them, and the
+digits they bear out for a candidate value.
 
 The convergents of a(0) + b(1)/(a(1) + ...) come from the matrix product
 M_N ··· M_1 with M_n = [[a(n), b(n)], [1, 0]]: then p_N = P00·a(0) + P01 and q_N = P00.
@@ -12,8 +13,7 @@ in 32-bit limbs (two's complement), and only the balanced products above them go
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import mpmath
@@ -25,6 +25,7 @@ _IDENTITY = fmpz_mat(2, 2, [1, 0, 0, 1])
 LEAF_WIDTH = 64  # measured: 32 to 64 are equally fast at depth 2000
 # |a(n)|, |b(n)| below 2^30 keep a·limb + b·limb + carry inside int64 in the leaf kernel.
 _LEAF_TERM_BOUND = 2.0**30
+SHORT_SEGMENT = 8  # segments shorter than this are multiplied out directly in Python
 
 
 def _value_at(coefficients: Sequence[int], n: int) -> int:
@@ -38,6 +39,8 @@ def segment_product(a: Sequence[int], b: Sequence[int], lo: int, hi: int) -> fmp
     """M_hi ··· M_lo (identity when hi < lo), by binary splitting over exact leaves."""
     if hi < lo:
         return _IDENTITY
+    if hi - lo < SHORT_SEGMENT:
+        return _python_leaf(a, b, lo, hi)  # a few steps: cheaper than setting up the kernel
     return _balanced_product(_leaf_products(a, b, _leaf_bounds([(lo, hi)])))
 
 
@@ -63,29 +66,37 @@ def _leaf_bounds(segments: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
 def _leaf_products(
     a: Sequence[int], b: Sequence[int], bounds: Sequence[tuple[int, int]]
 ) -> list[fmpz_mat]:
-    """M_hi ··· M_lo for every (lo, hi) in ``bounds``, exactly."""
-    n = np.arange(bounds[0][0], bounds[-1][1] + 1, dtype=np.float64)
+    """M_hi ··· M_lo for every (lo, hi) in ``bounds`` (consecutive leaves), exactly.
+
+    Leaves whose terms stay below the kernel's bound go to numba, the others (the deep
+    end of a walk, say) to Python integers."""
+    first = bounds[0][0]
+    los, his = (np.array(column, np.int64) for column in zip(*bounds, strict=True))
+    n = np.arange(first, his[-1] + 1, dtype=np.float64)
     size_a = np.abs(np.polynomial.polynomial.polyval(n, [float(c) for c in a]))
     size_b = np.abs(np.polynomial.polynomial.polyval(n, [float(c) for c in b]))
-    if max(size_a.max(), size_b.max()) >= _LEAF_TERM_BOUND:
-        return [_python_leaf(a, b, lo, hi) for lo, hi in bounds]
-    # ||M_n||_inf = max(|a(n)| + |b(n)|, 1) bounds a leaf's entries by the product of norms;
-    # no leaf is longer than LEAF_WIDTH, so the widest window of that many terms bounds all.
-    growth = np.log2(np.maximum(size_a + size_b, 1.0))
-    window = np.convolve(growth, np.ones(min(LEAF_WIDTH, growth.size)), mode="valid")
-    limbs = int(window.max() + 2) // 32 + 2
-    los, his = (np.array(column, np.int64) for column in zip(*bounds, strict=True))
-    words = _leaf_limbs(
-        np.array([int(c) for c in a], np.int64),
-        np.array([int(c) for c in b], np.int64),
-        los,
-        his,
-        limbs,
-    ).astype(np.uint32)
-    return [
-        fmpz_mat(2, 2, [int.from_bytes(entry.tobytes(), "little", signed=True) for entry in leaf])
-        for leaf in words
-    ]
+    starts = los - first
+    small = np.maximum.reduceat(np.maximum(size_a, size_b), starts) < _LEAF_TERM_BOUND
+    found: list[fmpz_mat | None] = [None] * len(bounds)
+    if small.any():
+        # ||M_n||_inf = max(|a(n)| + |b(n)|, 1): a leaf's entries are bounded by the product
+        # of its terms' norms, so the largest such product over the leaves sets the limbs.
+        growth = np.add.reduceat(np.log2(np.maximum(size_a + size_b, 1.0)), starts)
+        limbs = int(growth[small].max() + 2) // 32 + 2
+        words = _leaf_limbs(
+            np.array([int(c) for c in a], np.int64),
+            np.array([int(c) for c in b], np.int64),
+            los[small],
+            his[small],
+            limbs,
+        ).astype(np.uint32)
+        for index, leaf in zip(np.flatnonzero(small), words, strict=True):
+            found[index] = fmpz_mat(
+                2, 2, [int.from_bytes(entry.tobytes(), "little", signed=True) for entry in leaf]
+            )
+    for index in np.flatnonzero(~small):
+        found[index] = _python_leaf(a, b, *bounds[index])
+    return found  # type: ignore[return-value]  # every leaf is filled
 
 
 def _python_leaf(a: Sequence[int], b: Sequence[int], lo: int, hi: int) -> fmpz_mat:
@@ -151,14 +162,24 @@ class ConvergentWalk:
         self._product = _IDENTITY
         self._depth = 0
 
+    @property
+    def depth(self) -> int:
+        return self._depth
+
     def at(self, depth: int) -> Convergent:
+        return self.pair(depth)[1]
+
+    def pair(self, depth: int) -> tuple[Convergent, Convergent]:
+        """(x_(D-1), x_D) at D = ``depth``: row 1 of M_D ··· M_1 is row 0 of M_(D-1) ··· M_1,
+        so the previous convergent comes with the product for free."""
         if depth < self._depth:
             raise ValueError(f"walk is at depth {self._depth}; it cannot go back to {depth}")
         self._product = segment_product(self._a, self._b, self._depth + 1, depth) * self._product
         self._depth = depth
-        a0 = self._a[0]
-        return Convergent(
-            depth, self._product[0, 0] * a0 + self._product[0, 1], self._product[0, 0]
+        a0, product = self._a[0], self._product
+        return (
+            Convergent(depth - 1, product[1, 0] * a0 + product[1, 1], product[1, 0]),
+            Convergent(depth, product[0, 0] * a0 + product[0, 1], product[0, 0]),
         )
 
 
@@ -179,7 +200,8 @@ def convergents_at(a: Sequence[int], b: Sequence[int], depths: Sequence[int]) ->
 
 
 def agreement_digits(x: mpmath.mpf, target: mpmath.mpf) -> float:
-    """Significant decimal digits to which x agrees with target, at the working precision."""
+    """Significant decimal digits to which x agrees with target, at the working precision
+    (absolute digits when the target is 0)."""
     if not mpmath.isfinite(x):
         return 0.0
     difference = abs(x - target)
@@ -190,13 +212,178 @@ def agreement_digits(x: mpmath.mpf, target: mpmath.mpf) -> float:
     return max(0.0, min(ceiling, -float(mpmath.log10(difference / scale))))
 
 
+# -- honest limit estimates -----------------------------------------------------------------
+
+GUARD_DIGITS = 10
+"""Digits of the working precision never claimed: the last ones carry the rounding of p/q,
+of the constants and of the arithmetic on them."""
+
+TAIL_FACTOR = 3
+"""Safety factor on the geometric tail estimate (see ExactLimit.estimate)."""
+
+CONFIRMATION_FACTOR = 2
+"""A confirmation looks at least this many times deeper, at this many times the precision."""
+
+
+@dataclass(frozen=True)
+class LimitEstimate:
+    """An estimate of a PCF's limit, kept apart from what it is compared with.
+
+    ``digits`` is how far the estimate itself has settled (never more than the working
+    precision minus GUARD_DIGITS): a relation checked against ``value`` holds to at most
+    that many digits, however well it agrees.
+    """
+
+    value: mpmath.mpf
+    digits: float
+    depth: int
+    method: str  # "exact": a convergent p_N/q_N; "accelerated": extrapolated from convergents
+    precision: int  # decimal digits of the working precision behind value and digits
+
+
+class ExactLimit:
+    """One PCF's exact convergents, remembered by depth, and honest estimates of its limit.
+
+    Checks of several candidates and their confirmation share it, so each depth is walked
+    once."""
+
+    def __init__(self, a: Sequence[int], b: Sequence[int]) -> None:
+        self.a = [int(c) for c in a]
+        self.b = [int(c) for c in b]
+        self._walk = ConvergentWalk(self.a, self.b)
+        self._known: dict[int, Convergent] = {}
+
+    def convergent(self, depth: int) -> Convergent:
+        if depth not in self._known:
+            if depth < self._walk.depth:
+                self._walk = ConvergentWalk(self.a, self.b)  # rare: asked below the walk
+            previous, current = self._walk.pair(depth)
+            self._known[depth - 1] = previous
+            self._known[depth] = current
+        return self._known[depth]
+
+    def defined(self, depth: int) -> bool:
+        """Whether the convergents an estimate at ``depth`` uses all have a value (q ≠ 0)."""
+        return all(self.convergent(d).q != 0 for d in range(depth - 5, depth + 1))
+
+    def estimate(self, depth: int) -> LimitEstimate:
+        """x_D = p_D/q_D at the current mpmath precision, with the digits it has settled to.
+
+        The error of x_D is taken as the largest of |x_D − x_(D−1)| (the other parity: two
+        alternating halves that do not meet never settle), |x_D − x_(D−2)|, and TAIL_FACTOR
+        times the geometric tail that the ratio of |x_D − x_(D−2)| to |x_(D−2) − x_(D−4)|
+        predicts (slow, one-sided convergence has a small step but a long tail)."""
+        if depth < 6:
+            raise ValueError(f"an estimate needs depth >= 6, not {depth}")
+        for d in (depth - 4, depth - 2, depth):
+            self.convergent(d)
+        x = {d: self._known[d] for d in range(depth - 5, depth + 1)}
+        precision = mpmath.mp.dps
+        value = x[depth].to_mpf()
+        return LimitEstimate(value, _settled_digits(x, depth, value), depth, "exact", precision)
+
+
+def _difference(u: Convergent, v: Convergent) -> mpmath.mpf:
+    """|u − v| from exact integers, so nothing cancels at the working precision."""
+    numerator = u.p * v.q - v.p * u.q
+    if numerator == 0:
+        return mpmath.mpf(0)
+    return abs(mpmath.mpf(int(numerator)) / mpmath.mpf(int(u.q * v.q)))
+
+
+def _settled_digits(x: Mapping[int, Convergent], depth: int, value: mpmath.mpf) -> float:
+    ceiling = float(mpmath.mp.dps - GUARD_DIGITS)
+    if any(c.q == 0 for c in x.values()):
+        return 0.0
+    other_parity = _difference(x[depth], x[depth - 1])
+    step = _difference(x[depth], x[depth - 2])
+    earlier_step = _difference(x[depth - 2], x[depth - 4])
+    if step == 0:
+        tail = mpmath.mpf(0)
+    elif step >= earlier_step:
+        return 0.0  # not (yet) settling
+    else:
+        ratio = step / earlier_step
+        # A geometric tail, tripled: a polynomial rate C/n^k has a heavier tail than the
+        # geometric series through its last two steps (by (k+1)/k), and the next term of
+        # its expansion needs room too. Fast convergence (ratio < 1/4) is not affected.
+        tail = TAIL_FACTOR * step * ratio / (1 - ratio)
+    error = max(other_parity, step, tail)
+    if error == 0:
+        return ceiling
+    # An estimate indistinguishable from 0 has absolute digits, as agreement with 0 has.
+    scale = abs(value) if abs(value) > error else mpmath.mpf(1)
+    return max(0.0, min(ceiling, -float(mpmath.log10(error / scale))))
+
+
+def limit_estimate(a: Sequence[int], b: Sequence[int], depth: int) -> LimitEstimate:
+    """The exact estimate of PCF(a, b)'s limit at ``depth``, at the current precision."""
+    return ExactLimit(a, b).estimate(depth)
+
+
+def settle(
+    limit: ExactLimit, *, want_digits: float, max_depth: int, start_depth: int = 64
+) -> LimitEstimate:
+    """Double the depth until the estimate has settled to ``want_digits`` (or ``max_depth``)."""
+    depth, undefined_before = min(start_depth, max_depth), False
+    while True:
+        estimate = limit.estimate(depth)
+        undefined = not limit.defined(depth)
+        if estimate.digits >= want_digits or depth >= max_depth or (undefined and undefined_before):
+            return estimate
+        depth, undefined_before = min(2 * depth, max_depth), undefined
+
+
 @dataclass(frozen=True)
 class Agreement:
-    """How closely the exact convergents approach a candidate value."""
+    """How far a candidate value is borne out by a limit estimate."""
 
-    digits: float  # significant digits of agreement at `depth`
-    depth: int
-    value: mpmath.mpf  # the convergent p_depth/q_depth
+    digits: float  # agreement with the candidate, capped by estimate.digits
+    estimate: LimitEstimate
+
+    @property
+    def depth(self) -> int:
+        return self.estimate.depth
+
+    @property
+    def value(self) -> mpmath.mpf:
+        return self.estimate.value
+
+
+def relation_digits(estimate: LimitEstimate, target: mpmath.mpf) -> float:
+    """Digits to which ``target`` is borne out: its agreement with the estimate, never more
+    than the estimate has settled to."""
+    return min(agreement_digits(estimate.value, target), estimate.digits)
+
+
+def check_candidate(
+    limit: ExactLimit,
+    target: mpmath.mpf,
+    *,
+    want_digits: float,
+    max_depth: int,
+    start_depth: int = 64,
+) -> Agreement | None:
+    """Walk exactly, doubling the depth, until the estimate bears ``target`` out to
+    ``want_digits`` or ``max_depth`` is reached.
+
+    Returns None when the estimate settles on a different value (it has settled 3 digits
+    further than it agrees with the target), or when convergents without a value (q = 0)
+    turn up at two successive depths (a(n) = 0 throughout, say: no limit). Call it inside
+    an mpmath precision comfortably above ``want_digits``."""
+    depth, undefined_before = min(start_depth, max_depth), False
+    while True:
+        estimate = limit.estimate(depth)
+        agreement = agreement_digits(estimate.value, target)
+        digits = min(agreement, estimate.digits)
+        if digits >= want_digits:
+            return Agreement(digits, estimate)
+        undefined = not limit.defined(depth)
+        if estimate.digits >= agreement + 3 or (undefined and undefined_before):
+            return None
+        if depth >= max_depth:
+            return Agreement(digits, estimate)
+        depth, undefined_before = min(2 * depth, max_depth), undefined
 
 
 def exact_agreement(
@@ -208,72 +395,21 @@ def exact_agreement(
     max_depth: int,
     start_depth: int = 64,
 ) -> Agreement | None:
-    """Walk exactly, doubling the depth, until the convergents agree with ``target`` to
-    ``want_digits`` or ``max_depth`` is reached.
-
-    Returns None when the convergents settle on a different value: they agree with each
-    other to more digits than with the target (the candidate is wrong). Call it inside an
-    mpmath precision comfortably above ``want_digits``.
-    """
-    walk = ConvergentWalk(a, b)
-    depth = min(start_depth, max_depth)
-    previous: mpmath.mpf | None = None
-    while True:
-        x = walk.at(depth).to_mpf()
-        digits = agreement_digits(x, target)
-        if digits >= want_digits:
-            return Agreement(digits, depth, x)
-        if previous is not None and mpmath.isfinite(previous):
-            settled = agreement_digits(x, previous)
-            if settled >= digits + 3:
-                return None
-        if depth >= max_depth:
-            return Agreement(digits, depth, x)
-        previous = x
-        depth = min(2 * depth, max_depth)
+    """:func:`check_candidate` on a fresh walk of PCF(a, b)."""
+    return check_candidate(
+        ExactLimit(a, b),
+        target,
+        want_digits=want_digits,
+        max_depth=max_depth,
+        start_depth=start_depth,
+    )
 
 
-def pslq_finds(
-    values: Sequence[mpmath.mpf],
-    relation: Sequence[int],
-    *,
-    max_coeff: int,
-    involving: Sequence[int] = (),
-) -> bool:
-    """Does PSLQ, at the current precision, confirm ``relation`` among ``values``?
-
-    Yes when it finds ``relation`` itself (up to sign). When the values are dependent in
-    more than one way (a basis over a quadratic irrational such as sqrt5), PSLQ may return
-    another relation; it still confirms when that relation uses a value at one of the
-    ``involving`` positions (the subject's value L).
-    """
-    tolerance = mpmath.mpf(10) ** (-(mpmath.mp.dps - 5))
-    found = mpmath.pslq(list(values), tol=tolerance, maxcoeff=max_coeff, maxsteps=20_000)
-    if found is None:
-        return False
-    return _proportional(found, relation) or any(found[i] != 0 for i in involving)
-
-
-def _proportional(u: Sequence[int], v: Sequence[int]) -> bool:
-    gu = math.gcd(*u) or 1
-    gv = math.gcd(*v) or 1
-    u1 = [x // gu for x in u]
-    v1 = [x // gv for x in v]
-    return u1 == v1 or u1 == [-x for x in v1]
-
-
-def settled_value(
-    a: Sequence[int], b: Sequence[int], *, digits: float, max_depth: int, start_depth: int = 64
-) -> Agreement:
-    """The PCF's value to ``digits`` significant digits when the convergents settle that far
-    (|x_D - x_D/2| tells), else the deepest convergent with the digits it has."""
-    walk = ConvergentWalk(a, b)
-    depth = min(start_depth, max_depth)
-    previous: mpmath.mpf | None = None
-    while True:
-        x = walk.at(depth).to_mpf()
-        settled = agreement_digits(x, previous) if previous is not None else 0.0
-        if settled >= digits or depth >= max_depth:
-            return Agreement(settled, depth, x)
-        previous = x
-        depth = min(2 * depth, max_depth)
+def confirm(limit: ExactLimit, target: Callable[[], mpmath.mpf], after: LimitEstimate) -> Agreement:
+    """The independent confirmation of a relation checked against ``after``: the relation's
+    value recomputed (constants too) at CONFIRMATION_FACTOR times the precision, against
+    the estimate at CONFIRMATION_FACTOR times the depth. ``target`` evaluates the relation's
+    value of L at the current mpmath precision."""
+    with mpmath.workdps(CONFIRMATION_FACTOR * after.precision):
+        estimate = limit.estimate(CONFIRMATION_FACTOR * after.depth)
+        return Agreement(relation_digits(estimate, target()), estimate)

@@ -1,25 +1,36 @@
-"""Identification of a limit: find candidates cheaply, then prove digits exactly.
+"""Identification of a limit: find candidates cheaply, then bear them out exactly.
 
 Finding works at float precision: a sorted table of Möbius forms (p0 + p1·c)/(q0 + q1·c)
 answers a lookup by binary search (one side of a meet in the middle: the PCF side is the
 other), and an LLL reduction looks for an integer polynomial of low degree. Nothing is
-believed at that stage. Every candidate is then checked against exact convergents
-(python-flint) deep enough for the wanted digits, and confirmed by PSLQ at that higher
-precision; only then is it a conjecture, ``verified`` if the digits reach the threshold.
+believed at that stage. Every candidate is then checked against an exact limit estimate
+deep enough for the wanted digits (its digits never more than the estimate has settled
+to), and a relation that passes is confirmed independently: re-checked against an
+estimate twice as deep, at twice the precision, with its constants recomputed there.
+It is ``verified`` when the digits and the confirmation reach the threshold and the
+relation pays for its coefficients (LIReC's return on investment, roi >= 2).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 import flint
 import mpmath
 import numpy as np
 from flint import fmpz_mat, fmpz_poly
 
-from conjectura.kernels.constants import value_of
-from conjectura.kernels.exact import exact_agreement, pslq_finds, settled_value
+from conjectura.kernels.constants import constant_value
+from conjectura.kernels.exact import (
+    Agreement,
+    ExactLimit,
+    check_candidate,
+    confirm,
+    settle,
+)
 
 
 @dataclass(frozen=True)
@@ -118,18 +129,101 @@ def _factor_vanishing_at(coefficients: list[int], x: float) -> list[int]:
     return [sign * c for c in result]
 
 
+MIN_ROI = 2.0
+"""LIReC's "high" return on investment: a relation must hold to at least twice the bits it
+spends on its coefficients (one per non-zero coefficient plus their bit lengths)."""
+
+
+def coefficient_bits(relation: Sequence[int]) -> int:
+    """Total bit length of the relation's non-zero coefficients."""
+    return sum(abs(int(c)).bit_length() for c in relation if c)
+
+
+def return_on_investment(digits: float, relation: Sequence[int]) -> float:
+    """LIReC's roi: verified bits (digits · log2 10) per bit of description (the number of
+    non-zero coefficients plus their bit lengths)."""
+    cost = sum(1 for c in relation if c) + coefficient_bits(relation)
+    return digits * math.log2(10) / cost if cost else 0.0
+
+
+def is_verified(
+    digits: float,
+    confirmation_digits: float | None,
+    relation: Sequence[int],
+    verify_digits: float,
+) -> bool:
+    """The status rule: enough digits, an independent confirmation that reached as many,
+    and a relation that pays for its coefficients."""
+    return (
+        digits >= verify_digits
+        and confirmation_digits is not None
+        and confirmation_digits >= verify_digits
+        and return_on_investment(digits, relation) >= MIN_ROI
+    )
+
+
 @dataclass(frozen=True)
 class Identification:
-    """A relation between a PCF's value L and constants, with the digits that prove it."""
+    """A relation between a PCF's value L and constants, with the digits that bear it out."""
 
     detector: str
     basis: tuple[str, ...]
     relation: tuple[int, ...]
-    value: float  # the exact convergent behind ``digits``, rounded (to pick a root, say)
-    digits: float
+    value: float  # the limit estimate behind ``digits``, rounded (to pick a root, say)
+    digits: float  # agreement with the estimate, capped by how far that has settled
     exact_depth: int
-    pslq_confirmed: bool
+    pslq_confirmed: bool  # the independent confirmation reached the verification threshold
     verified: bool
+    confirmation_digits: float | None = None  # None: not attempted (digits fell short)
+    confirmation_depth: int | None = None
+    basis_kind: str = "lookup"  # which search proposed it: lookup, algebraic, cluster, ...
+    method: str = "exact"  # how the estimate was obtained: exact or accelerated
+
+    @property
+    def coefficient_bits(self) -> int:
+        return coefficient_bits(self.relation)
+
+    @property
+    def roi(self) -> float:
+        return return_on_investment(self.digits, self.relation)
+
+
+def conclude(
+    limit: ExactLimit,
+    check: Agreement,
+    target: Callable[[], mpmath.mpf],
+    *,
+    detector: str,
+    basis: tuple[str, ...],
+    relation: tuple[int, ...],
+    basis_kind: str,
+    verify_digits: float,
+) -> Identification:
+    """An identification from a passed check: confirmed independently (when its digits
+    reach ``verify_digits``; otherwise it cannot be verified and the confirmation is
+    skipped), then judged by :func:`is_verified`."""
+    confirmation = confirm(limit, target, check.estimate) if check.digits >= verify_digits else None
+    confirmation_digits = confirmation.digits if confirmation is not None else None
+    return Identification(
+        detector=detector,
+        basis=basis,
+        relation=relation,
+        value=float(check.value),
+        digits=check.digits,
+        exact_depth=check.depth,
+        pslq_confirmed=confirmation_digits is not None and confirmation_digits >= verify_digits,
+        verified=is_verified(check.digits, confirmation_digits, relation, verify_digits),
+        confirmation_digits=confirmation_digits,
+        confirmation_depth=confirmation.depth if confirmation is not None else None,
+        basis_kind=basis_kind,
+        method=check.estimate.method,
+    )
+
+
+def check_precision(verify_digits: int) -> int:
+    """Working digits of a check: room for twice the threshold, so the reported digits can
+    go past it, plus the guard digits."""
+    return 2 * verify_digits + 20
 
 
 def identify_limit(
@@ -139,112 +233,130 @@ def identify_limit(
     digits: float,
     *,
     table: MobiusTable,
-    expansions: Mapping[str, str],
     algebraic_degree: int,
     algebraic_bound: int,
     verify_digits: int,
     max_exact_depth: int,
 ) -> Identification | None:
-    """The simplest verified description of PCF(a, b)'s limit, or None.
+    """The simplest description of PCF(a, b)'s limit that exact convergents bear out to at
+    least 8 digits, or None.
 
-    Rational limits are not conjectures and give None. Möbius forms are tried first
-    (nearest first), then an algebraic number of degree >= 2.
+    Rational limits (0 among them) are not conjectures and give None. Möbius forms are
+    tried first (nearest first), then an algebraic number of degree >= 2. Constants are
+    computed to each check's precision (``constant_value``), never read from a truncated
+    expansion.
     """
     polynomial = integer_polynomial(limit, digits, algebraic_degree, algebraic_bound)
-    with mpmath.workdps(2 * verify_digits + 20):
-        if (
-            polynomial is not None
-            and len(polynomial) == 2
-            and _holds_exactly(a, b, polynomial, verify_digits, max_exact_depth)
-        ):
+    exact = ExactLimit(a, b)
+    with mpmath.workdps(check_precision(verify_digits)):
+        rational = polynomial is not None and len(polynomial) == 2
+        if rational and _holds_exactly(exact, polynomial, verify_digits, max_exact_depth):
             return None  # a rational limit
         for name, form in table.candidates(limit, digits):
-            found = _check_mobius(a, b, name, form, expansions, verify_digits, max_exact_depth)
+            found = _check_mobius(exact, name, form, verify_digits, max_exact_depth)
             if found is not None:
                 return found
         if polynomial is not None and len(polynomial) > 2:
-            return _check_algebraic(a, b, limit, polynomial, verify_digits, max_exact_depth)
+            return _check_algebraic(exact, limit, polynomial, verify_digits, max_exact_depth)
     return None
 
 
-def _check_mobius(a, b, name, form, expansions, verify_digits, max_exact_depth):
+def mobius_target(name: str, form: Sequence[int]) -> Callable[[], mpmath.mpf]:
+    """(p0 + p1·c)/(q0 + q1·c) at the current mpmath precision, c computed to it."""
     p0, p1, q0, q1 = form
-    c = value_of(name, expansions)
-    target = (p0 + p1 * c) / (q0 + q1 * c)
-    agreement = exact_agreement(a, b, target, want_digits=verify_digits, max_depth=max_exact_depth)
-    if agreement is None or agreement.digits < 8:
+
+    def value() -> mpmath.mpf:
+        c = constant_value(name, mpmath.mp.dps)
+        return (p0 + p1 * c) / (q0 + q1 * c)
+
+    return value
+
+
+def _check_mobius(exact, name, form, verify_digits, max_exact_depth) -> Identification | None:
+    target = mobius_target(name, form)
+    check = check_candidate(exact, target(), want_digits=verify_digits, max_depth=max_exact_depth)
+    if check is None or check.digits < 8:
         return None
-    relation = (p0, p1, -q0, -q1)  # p0 + p1·c − q0·L − q1·L·c = 0
-    L = agreement.value
-    confirmed = _pslq_confirms([1, c, L, L * c], relation, agreement.digits, involving=(2, 3))
-    return Identification(
+    p0, p1, q0, q1 = form
+    return conclude(
+        exact,
+        check,
+        target,
         detector="mobius",
         basis=("1", name, "L", f"L*{name}"),
-        relation=relation,
-        value=float(L),
-        digits=agreement.digits,
-        exact_depth=agreement.depth,
-        pslq_confirmed=confirmed,
-        verified=confirmed and agreement.digits >= verify_digits,
+        relation=(p0, p1, -q0, -q1),  # p0 + p1·c − q0·L − q1·L·c = 0
+        basis_kind="lookup",
+        verify_digits=verify_digits,
     )
 
 
-def _check_algebraic(a, b, limit, polynomial, verify_digits, max_exact_depth):
+def _check_algebraic(exact, limit, polynomial, verify_digits, max_exact_depth):
     real_roots = _real_roots(polynomial)
     if not real_roots:
         return None
-    target = min(real_roots, key=lambda r: abs(r - limit))
-    agreement = exact_agreement(a, b, target, want_digits=verify_digits, max_depth=max_exact_depth)
-    if agreement is None or agreement.digits < 8:
-        return None
-    L = agreement.value
-    powers = [L**k for k in range(len(polynomial))]
-    confirmed = _pslq_confirms(
-        powers, polynomial, agreement.digits, involving=range(1, len(powers))
+    index = min(range(len(real_roots)), key=lambda i: abs(real_roots[i] - limit))
+
+    def target() -> mpmath.mpf:
+        return _real_roots(polynomial)[index]  # roots come sorted: the same one at any precision
+
+    check = check_candidate(
+        exact, real_roots[index], want_digits=verify_digits, max_depth=max_exact_depth
     )
-    return Identification(
+    if check is None or check.digits < 8:
+        return None
+    return conclude(
+        exact,
+        check,
+        target,
         detector="algebraic",
         basis=tuple(["1", "L", *("*".join(["L"] * k) for k in range(2, len(polynomial)))]),
         relation=tuple(polynomial),
-        value=float(L),
-        digits=agreement.digits,
-        exact_depth=agreement.depth,
-        pslq_confirmed=confirmed,
-        verified=confirmed and agreement.digits >= verify_digits,
+        basis_kind="algebraic",
+        verify_digits=verify_digits,
     )
 
 
 def _real_roots(polynomial: Sequence[int]) -> list[mpmath.mpf]:
-    """Real roots at the current mpmath precision, isolated rigorously by FLINT."""
+    """Real roots, ascending, at the current mpmath precision, isolated rigorously by FLINT."""
     digits = mpmath.mp.dps + 10
     saved = flint.ctx.dps
     flint.ctx.dps = digits
     try:
         roots = fmpz_poly(list(polynomial)).complex_roots()
-        return [
+        return sorted(
             mpmath.mpf(root.real.mid().str(digits, radius=False))
             for root, _multiplicity in roots
             if root.imag.contains(0)
-        ]
+        )
     finally:
         flint.ctx.dps = saved
 
 
-def _holds_exactly(a, b, polynomial, verify_digits, max_exact_depth) -> bool:
+def _holds_exactly(exact, polynomial, verify_digits, max_exact_depth) -> bool:
     c0, c1 = polynomial
-    agreement = exact_agreement(
-        a, b, mpmath.mpf(-c0) / c1, want_digits=verify_digits, max_depth=max_exact_depth
+    check = check_candidate(
+        exact, mpmath.mpf(-c0) / c1, want_digits=verify_digits, max_depth=max_exact_depth
     )
-    return agreement is not None and agreement.digits >= verify_digits
+    return check is not None and check.digits >= verify_digits
 
 
-def _pslq_confirms(values, relation, digits: float, involving: Sequence[int]) -> bool:
-    """PSLQ at the precision the exact convergent supports (well above the lookup's)."""
-    precision = int(min(digits, mpmath.mp.dps)) - 2
-    if precision < 15:
-        return False
-    with mpmath.workdps(precision):
-        return pslq_finds(values, relation, max_coeff=10**4, involving=involving)
+def rational_near(x: mpmath.mpf, digits: float) -> Fraction | None:
+    """A rational p/q that x (known to ``digits`` significant digits) is, or None.
+
+    q may go up to 10^(digits/2 − 5): a best approximation that small agrees with an
+    irrational x to about digits − 10 digits, so agreeing to digits − 1 takes a partial
+    quotient near 10^9 by chance. 0 is rational (PSLQ cannot take a zero entry)."""
+    if x == 0:
+        return Fraction(0)
+    if not mpmath.isfinite(x) or digits < 12:
+        return None
+    mantissa, exponent = abs(x).man_exp
+    exact = (1 if x > 0 else -1) * Fraction(int(mantissa)) * Fraction(2) ** int(exponent)
+    candidate = exact.limit_denominator(10 ** int(digits / 2 - 5))
+    error = abs(exact - candidate)
+    if error == 0 or error <= abs(exact) * Fraction(10) ** -math.floor(digits - 1):
+        return candidate
+    return None
 
 
 def discover_with_constant(
@@ -252,20 +364,26 @@ def discover_with_constant(
     b: Sequence[int],
     name: str,
     *,
-    expansions: Mapping[str, str],
     max_coeff: int,
     search_digits: int,
     max_exact_depth: int,
 ) -> Identification | None:
     """Cluster-led discovery: PSLQ for L = (p0 + p1·c)/(q0 + q1·c) with the cluster's
-    constant at ``search_digits``, then exact verification to twice that precision."""
+    constant at ``search_digits``, then an exact check to twice that precision and the
+    independent confirmation.
+
+    Limits that do not settle to the search precision, and zero or rational limits
+    (found before PSLQ, which raises on a zero entry), give None."""
     verify_digits = 2 * search_digits
-    with mpmath.workdps(verify_digits + 20):
-        value = settled_value(a, b, digits=search_digits + 10, max_depth=max_exact_depth)
-        if value.digits < search_digits + 5:
+    exact = ExactLimit(a, b)
+    with mpmath.workdps(check_precision(search_digits)):
+        estimate = settle(exact, want_digits=search_digits + 10, max_depth=max_exact_depth)
+        if estimate.digits < search_digits + 5:
             return None  # too slow to know L to the search precision
-        c = value_of(name, expansions)
-        L = value.value
+        L = estimate.value
+        if rational_near(L, estimate.digits) is not None:
+            return None
+        c = constant_value(name)
         with mpmath.workdps(search_digits):
             found = mpmath.pslq([1, c, L, L * c], maxcoeff=max_coeff, maxsteps=50_000)
         if found is None or (found[2] == 0 and found[3] == 0):
@@ -275,19 +393,23 @@ def discover_with_constant(
             return None  # rational
         sign = -1 if (q1 < 0 or (q1 == 0 and q0 < 0)) else 1
         form = (sign * p0, sign * p1, sign * q0, sign * q1)
-        target = (form[0] + form[1] * c) / (form[2] + form[3] * c)
-        agreement = exact_agreement(
-            a, b, target, want_digits=verify_digits, max_depth=max_exact_depth
+        target = mobius_target(name, form)
+        check = check_candidate(
+            exact,
+            target(),
+            want_digits=verify_digits,
+            max_depth=max_exact_depth,
+            start_depth=estimate.depth,
         )
-    if agreement is None or agreement.digits < search_digits:
+    if check is None or check.digits < search_digits:
         return None
-    return Identification(
+    return conclude(
+        exact,
+        check,
+        target,
         detector="cluster",
         basis=("1", name, "L", f"L*{name}"),
         relation=(form[0], form[1], -form[2], -form[3]),
-        value=float(agreement.value),
-        digits=agreement.digits,
-        exact_depth=agreement.depth,
-        pslq_confirmed=True,
-        verified=agreement.digits >= verify_digits,
+        basis_kind="cluster",
+        verify_digits=verify_digits,
     )

@@ -81,8 +81,10 @@ def discovered_rows(
     run_id: str,
 ) -> list[Row]:
     """PSLQ each candidate (pcf id, constant) against its constant (and its product with
-    pi when the spec allows); a relation verified exactly becomes a conjecture.
-    ``pcfs`` holds the candidates' rows (id, a_coeffs, b_coeffs)."""
+    pi when the spec allows); a relation borne out exactly becomes a conjecture.
+    ``pcfs`` holds the candidates' rows (id, a_coeffs, b_coeffs). ``expansions`` (the
+    catalog's constants) are not read: every check computes its constants to the precision
+    it needs, past the catalog's digits when verify_digits asks for that."""
     assert spec.dynamics is not None and spec.dynamics.cluster is not None
     settings = spec.dynamics.cluster
     rows = {row["id"]: row for row in pcfs.iter_rows(named=True)}
@@ -97,7 +99,6 @@ def discovered_rows(
                 row["a_coeffs"],
                 row["b_coeffs"],
                 basis_constant,
-                expansions=expansions,
                 max_coeff=settings.discovery_max_coeff,
                 search_digits=spec.identify.verify_digits,
                 max_exact_depth=spec.identify.max_exact_depth,

@@ -1,5 +1,8 @@
 """Identifying a screened shard: the Möbius lookup and the algebraic test, each candidate
-proved against exact convergents (kernels.identify)."""
+checked against an exact limit estimate and confirmed independently (kernels.identify).
+
+The catalog's constant expansions only build the float lookup table; the checks compute
+their constants to the precision they need."""
 
 from __future__ import annotations
 
@@ -35,7 +38,6 @@ def identified_rows(
             row["limit"],
             row["digits"],
             table=table,
-            expansions=expansions,
             algebraic_degree=settings.algebraic_degree,
             algebraic_bound=settings.algebraic_bound,
             verify_digits=settings.verify_digits,
@@ -69,6 +71,13 @@ def pcf_conjecture_row(
         a_coeffs=pcf["a_coeffs"],
         b_coeffs=pcf["b_coeffs"],
         pslq_confirmed=found.pslq_confirmed,
+        method=found.method,
+        basis_kind=found.basis_kind,
+        roi=round(found.roi, 3),
+        coefficient_bits=found.coefficient_bits,
+        confirmation_digits=(
+            None if found.confirmation_digits is None else round(found.confirmation_digits, 2)
+        ),
     )
 
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import mpmath
 import pytest
 
-from conjectura.kernels.constants import LIBRARY, LIBRARY_DIGITS, decimal_expansion
+from conjectura.kernels.constants import (
+    LIBRARY,
+    LIBRARY_DIGITS,
+    constant_value,
+    decimal_expansion,
+)
 
 # Gauss' constant and the lemniscate constant by the Γ function, not the AGM the library uses.
 GAMMA_FORMS = {
@@ -26,3 +31,54 @@ def test_every_library_constant_has_the_promised_digits() -> None:
     for name in LIBRARY:
         digits = decimal_expansion(name).lstrip("-").replace(".", "").lstrip("0")
         assert len(digits) >= 1000, name
+
+
+# -- constants to the precision a check needs (issue 16) ------------------------------------
+
+
+def machin_pi(digits: int) -> mpmath.mpf:
+    """pi = 16 atan(1/5) - 4 atan(1/239), by its Taylor series in exact rationals."""
+    scale = 10 ** (digits + 10)
+
+    def atan_inverse(x: int) -> int:  # scale * atan(1/x), floor
+        total, power, k, sign = 0, scale // x, 1, 1
+        while power:
+            total += sign * (power // k)
+            power //= x * x
+            k += 2
+            sign = -sign
+        return total
+
+    with mpmath.workdps(digits + 10):
+        return mpmath.mpf(16 * atan_inverse(5) - 4 * atan_inverse(239)) / scale
+
+
+def test_constants_are_computed_past_the_catalogs_digits() -> None:
+    digits = 3 * LIBRARY_DIGITS
+    with mpmath.workdps(30):  # the current precision does not cut it short
+        value = constant_value("pi", digits)
+    with mpmath.workdps(digits + 10):
+        assert abs(value - machin_pi(digits)) < mpmath.mpf(10) ** -(digits - 2)
+
+
+def test_products_are_computed_to_the_precision_asked() -> None:
+    with mpmath.workdps(2010):
+        product = constant_value("gauss*pi", 2000)
+        lemniscate = GAMMA_FORMS["lemniscate"]()
+        assert abs(product - lemniscate) < mpmath.mpf(10) ** -1995
+
+
+def test_the_default_precision_is_the_current_one() -> None:
+    with mpmath.workdps(1500):
+        value = constant_value("e")
+        assert abs(value - mpmath.exp(1)) < mpmath.mpf(10) ** -1495
+
+
+def test_values_are_cached_by_precision() -> None:
+    assert constant_value("zeta3", 700) is constant_value("zeta3", 699)
+    assert constant_value("zeta3", 700) is not constant_value("zeta3", 2000)
+
+
+def test_unknown_constants_are_refused() -> None:
+    with pytest.raises(KeyError, match="unknown constant tau"):
+        constant_value("pi*tau", 100)

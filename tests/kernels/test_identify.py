@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import mpmath
 import numpy as np
 import pytest
 
-from conjectura.kernels.constants import LIBRARY, decimal_expansion
-from conjectura.kernels.identify import identify_limit, integer_polynomial, mobius_table
+from conjectura.kernels.constants import LIBRARY, LIBRARY_DIGITS, decimal_expansion
+from conjectura.kernels.exact import GUARD_DIGITS, agreement_digits
+from conjectura.kernels.identify import (
+    coefficient_bits,
+    discover_with_constant,
+    identify_limit,
+    integer_polynomial,
+    is_verified,
+    mobius_table,
+    rational_near,
+    return_on_investment,
+)
 from conjectura.kernels.screen import screen_pcfs
 from tests.conftest import REFERENCE_FORMULAS, ReferenceFormula
 
@@ -33,7 +45,7 @@ def table():
     return mobius_table(floats, 8)
 
 
-def identify(formula_a, formula_b, table, limit=None, digits=None):
+def identify(formula_a, formula_b, table, limit=None, digits=None, verify_digits=50):
     if limit is None:
         status, lim, dig = screen_pcfs(np.array([formula_a]), np.array([formula_b]), 1000)
         assert status[0] == 0
@@ -44,10 +56,9 @@ def identify(formula_a, formula_b, table, limit=None, digits=None):
         limit,
         digits,
         table=table,
-        expansions=EXPANSIONS,
         algebraic_degree=4,
         algebraic_bound=12,
-        verify_digits=50,
+        verify_digits=verify_digits,
         max_exact_depth=6000,
     )
 
@@ -79,6 +90,13 @@ FAST = [
 def test_reference_formulas_are_identified_and_verified(formula: ReferenceFormula, table) -> None:
     found = identify(formula.a, formula.b, table)
     assert found is not None and found.verified and found.digits >= 50
+    # never past the check's working precision (2 * 50 + 20 digits) less its guard digits
+    assert found.digits <= 2 * 50 + 20 - GUARD_DIGITS
+    # confirmed independently: twice as deep, at twice the precision
+    assert found.pslq_confirmed and found.confirmation_digits >= 50
+    assert found.confirmation_depth >= 2 * found.exact_depth
+    assert found.method == "exact"
+    assert found.basis_kind == ("algebraic" if found.detector == "algebraic" else "lookup")
     # The relation, re-checked by mpmath alone with the CSV's limit expression.
     with mpmath.workdps(80):
         L = formula.limit(80)
@@ -96,6 +114,33 @@ def test_slow_formulas_never_come_out_verified(formula: ReferenceFormula, table)
     """Even handed their true limit at float precision, slow PCFs are not verified."""
     found = identify(formula.a, formula.b, table, limit=float(formula.limit(30)), digits=13)
     assert found is None or (not found.verified and found.digits < 20)
+    assert found is None or not found.pslq_confirmed
+
+
+def test_a_numerical_formula_is_not_confirmed(table) -> None:
+    """PCF(4, n^2) = 6/(3 pi - 8) converges slowly: about 18 digits at depth 32768. The old
+    PSLQ "confirmation" re-ran on that same estimate at 16 digits and always agreed; an
+    independent confirmation needs the threshold's digits, so there is none."""
+    with mpmath.workdps(30):
+        limit = float(6 / (3 * mpmath.pi - 8))
+    found = identify_limit(
+        [4],
+        [0, 0, 1],
+        limit,
+        13,
+        table=table,
+        algebraic_degree=4,
+        algebraic_bound=12,
+        verify_digits=50,
+        max_exact_depth=32768,
+    )
+    assert found is not None and found.basis == ("1", "pi", "L", "L*pi")
+    assert 12 < found.digits < 25
+    with mpmath.workdps(60):  # the estimate's digits are borne out by the closed form
+        assert agreement_digits(mpmath.mpf(found.value), 6 / (3 * mpmath.pi - 8)) >= 14
+    assert not found.verified
+    assert not found.pslq_confirmed
+    assert found.confirmation_digits is None
 
 
 def test_golden_ratio_reads_as_a_form_of_sqrt5(table) -> None:
@@ -127,3 +172,76 @@ def test_products_of_constants_are_bases() -> None:
         assert abs(value_of("pi*pi", EXPANSIONS) - mpmath.pi**2) < mpmath.mpf(10) ** -190
         with pytest.raises(KeyError, match="unknown constant tau"):
             value_of("pi*tau", EXPANSIONS)
+
+
+# -- return on investment, constants past the catalog, zero and rational limits -------------
+
+
+def test_return_on_investment_follows_lirec() -> None:
+    # 4 - L*pi = 0 (L = 4/pi): two non-zero coefficients of 3 and 1 bits
+    assert coefficient_bits((4, 0, 0, -1)) == 4
+    assert return_on_investment(60, (4, 0, 0, -1)) == pytest.approx(60 * 3.321928094887362 / 6)
+    # 1 + sqrt5 - 2L = 0: three coefficients of 1, 1 and 2 bits
+    assert coefficient_bits((1, 1, -2, 0)) == 4
+    assert return_on_investment(50, (1, 1, -2, 0)) == pytest.approx(50 * 3.321928094887362 / 7)
+
+
+def test_verified_needs_digits_a_confirmation_and_a_return() -> None:
+    small = (4, 0, 0, -1)
+    assert is_verified(60, 80, small, 50)
+    assert not is_verified(49, 80, small, 50)  # too few digits
+    assert not is_verified(60, 45, small, 50)  # the confirmation fell short
+    assert not is_verified(60, None, small, 50)  # no confirmation
+    # 2^100 costs 101 bits: (60 digits = 199 bits) / (4 + 101 + 3) = 1.85 < 2
+    large = (2**100, 1, 1, 1)
+    assert return_on_investment(60, large) < 2
+    assert not is_verified(60, 80, large, 50)
+
+
+def test_identifications_carry_their_return_and_bits(table) -> None:
+    found = identify([1, 2], [0, 0, 1], table)  # 4/pi
+    assert found is not None and found.relation in ((4, 0, 0, -1), (-4, 0, 0, 1))
+    assert found.coefficient_bits == 4
+    assert found.roi == pytest.approx(found.digits * 3.321928094887362 / 6)
+    assert found.roi >= 2
+
+
+def test_lookup_verifies_past_the_catalogs_digits(table) -> None:
+    """verify_digits 600: the check runs at 1,220 digits and the confirmation at 2,440,
+    past the 1,050 the catalog stores; the constants are computed to that precision."""
+    found = identify([1, 2], [0, 0, 1], table, verify_digits=600)
+    assert found is not None and found.verified
+    assert found.relation in ((4, 0, 0, -1), (-4, 0, 0, 1))
+    assert found.digits >= 600
+    # x_2048 of PCF(2n+1, n^2) is within 10^-1500 of 4/pi (0.765 digits a term)
+    assert found.confirmation_digits > LIBRARY_DIGITS + 300
+
+
+ZERO = ([0, 1], [-1, 1])  # b(1) = 0 ends the fraction at a(0) = 0: the limit is exactly 0
+FOUR_THIRDS = ([0, 1], [2, 1])  # PCF(n, n+2) = 4/3 (tests/flows/stages/test_identify.py)
+
+
+def test_a_zero_limit_is_not_a_conjecture(table) -> None:
+    assert identify(*ZERO, table, limit=0.0, digits=15) is None
+
+
+@pytest.mark.parametrize("pcf", [ZERO, FOUR_THIRDS], ids=["zero", "four-thirds"])
+def test_cluster_discovery_skips_zero_and_rational_limits(pcf) -> None:
+    """PSLQ raises ValueError on a zero entry (L = 0 makes L and L*c zero): zero and
+    rational limits are recognised before it runs."""
+    assert (
+        discover_with_constant(*pcf, "pi", max_coeff=1000, search_digits=30, max_exact_depth=4096)
+        is None
+    )
+
+
+def test_rational_near_recognises_rationals_only() -> None:
+    with mpmath.workdps(120):
+        assert rational_near(mpmath.mpf(0), 100) == 0
+        assert rational_near(mpmath.mpf(4) / 3, 100) == Fraction(4, 3)
+        assert rational_near(mpmath.mpf(-123456789) / 987654321, 100) == Fraction(
+            -123456789, 987654321
+        )
+        assert rational_near(+mpmath.pi, 100) is None
+        assert rational_near(mpmath.sqrt(2) / 7, 100) is None
+        assert rational_near(mpmath.mpf(4) / 3, 8) is None  # too few digits to tell

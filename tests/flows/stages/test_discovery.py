@@ -184,6 +184,16 @@ def test_discovery_finds_4_over_3pi_minus_8(spec, pcfs, expansions) -> None:
     scale = Fraction(relation[0], 4)
     assert scale != 0
     assert [Fraction(r) for r in relation] == [scale * c for c in (4, 0, 8, -3)]
+    # confirmed independently, not just written True: an estimate twice as deep, at twice
+    # the precision, bears the relation out past the threshold
+    assert row["pslq_confirmed"] is True
+    assert row["confirmation_digits"] >= 2 * spec.identify.verify_digits
+    assert row["method"] == "exact"
+    assert row["basis_kind"] == "cluster"
+    bits = sum(abs(r).bit_length() for r in relation if r)
+    assert row["coefficient_bits"] == bits
+    nonzero = sum(1 for r in relation if r)
+    assert row["roi"] == pytest.approx(row["digits"] * 3.321928094887362 / (nonzero + bits), 1e-3)
 
 
 def test_no_relation_with_the_wrong_constant(spec, pcfs, expansions) -> None:
@@ -194,3 +204,34 @@ def test_one_row_per_candidate_found(spec, pcfs, expansions) -> None:
     candidates = [(pcf_id(*COTH), "pi"), (pcf_id(*TARGET), "pi")]
     rows = discovered_rows(spec, candidates, pcfs, expansions, "r")
     assert [r["subject"] for r in rows] == ["PCF(3n+3, -2n^2+n)"]
+
+
+FOUR_OVER_PI = ([1, 2], [0, 0, 1])  # PCF(2n+1, n^2) = 4/pi
+ZERO = ([0, 1], [-1, 1])  # b(1) = 0 ends the fraction at a(0) = 0: the limit is exactly 0
+
+
+def test_discovery_verifies_past_the_catalogs_digits() -> None:
+    """verify_digits 600 asks cluster-led discovery for 1,200 digits, more than the 1,050 the
+    catalog stores: the constant is computed to the check's precision, so 4/pi is
+    verified (it was rejected before, its agreement stopping at the stored digits)."""
+    spec = parse_spec(SPEC + "identify: {verify_digits: 600}\n", source="test")
+    assert isinstance(spec, PcfSpec)
+    frame = pl.DataFrame(
+        {
+            "id": [pcf_id(*FOUR_OVER_PI)],
+            "a_coeffs": [FOUR_OVER_PI[0]],
+            "b_coeffs": [FOUR_OVER_PI[1]],
+        }
+    )
+    with mpmath.workdps(1100):  # the catalog's expansion, 1,060 digits: not enough
+        truncated = {"pi": mpmath.nstr(+mpmath.pi, 1060)}
+    (row,) = discovered_rows(spec, [(pcf_id(*FOUR_OVER_PI), "pi")], frame, truncated, "r")
+    assert row["formula"] == "PCF(2n+1, n^2) = 4/pi"
+    assert row["status"] == "verified"
+    assert row["digits"] >= 1200
+    assert row["confirmation_digits"] >= 1200
+
+
+def test_discovery_of_a_zero_limit_is_no_error(spec, expansions) -> None:
+    frame = pl.DataFrame({"id": [pcf_id(*ZERO)], "a_coeffs": [ZERO[0]], "b_coeffs": [ZERO[1]]})
+    assert discovered_rows(spec, [(pcf_id(*ZERO), "pi")], frame, expansions, "r") == []

@@ -96,6 +96,22 @@ def test_pcf_2n_plus_1_n_squared_is_identified_as_4_over_pi(found, spec) -> None
     assert any(row["relation"][2:])  # L takes part in it
 
 
+def test_rows_carry_method_basis_kind_return_and_confirmation(found, spec) -> None:
+    """The lookup found 4 - L*pi = 0: two non-zero coefficients of 3 and 1 bits, so roi is
+    digits * log2(10) / (2 + 4); the confirmation (twice as deep, twice the precision)
+    reached the threshold, which is what pslq_confirmed now says."""
+    (row,) = [r for r in found if r["subject"] == "PCF(2n+1, n^2)"]
+    assert row["method"] == "exact"
+    assert row["basis_kind"] == "lookup"
+    assert row["coefficient_bits"] == 4
+    assert row["roi"] == pytest.approx(row["digits"] * 3.321928094887362 / 6, rel=1e-3)
+    assert row["roi"] >= 2
+    assert row["confirmation_digits"] >= spec.identify.verify_digits
+    assert row["pslq_confirmed"] is True
+    # honest digits: never past the check's precision (2 * 50 + 20) less 10 guard digits
+    assert row["digits"] <= 2 * spec.identify.verify_digits + 10
+
+
 def test_a_rational_limit_is_not_a_conjecture(found) -> None:
     subjects = {r["subject"] for r in found}
     assert "PCF(n, n+2)" not in subjects
