@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from conjectura.kernels.constants import LIBRARY, LIBRARY_DIGITS, decimal_expansion
-from conjectura.kernels.exact import GUARD_DIGITS, agreement_digits
+from conjectura.kernels.exact import GUARD_DIGITS, ExactLimit, agreement_digits, check_candidate
 from conjectura.kernels.identify import (
     coefficient_bits,
+    conclude,
     discover_with_constant,
     identify_limit,
     integer_polynomial,
@@ -245,3 +246,38 @@ def test_rational_near_recognises_rationals_only() -> None:
         assert rational_near(+mpmath.pi, 100) is None
         assert rational_near(mpmath.sqrt(2) / 7, 100) is None
         assert rational_near(mpmath.mpf(4) / 3, 8) is None  # too few digits to tell
+
+
+def test_a_shallow_coincidence_is_not_called_verified() -> None:
+    """Brouncker's PCF(2, (2n-1)^2) = 1 + 4/pi converges like 1/n. A candidate equal to its
+    depth-64 convergent (as a wrong closed form would be, by coincidence) agrees with the
+    depth-64 estimate to the working precision; the identification built on it is not
+    verified, because the estimate has settled to 2-4 digits only."""
+    a, b = [2], [1, -4, 4]
+    p_prev, p, q_prev, q = 1, 2, 0, 1  # p_-1, p_0 = a(0), q_-1, q_0
+    for n in range(1, 65):
+        b_n = (2 * n - 1) ** 2
+        p_prev, p = p, 2 * p + b_n * p_prev
+        q_prev, q = q, 2 * q + b_n * q_prev
+    shallow = Fraction(p, q)
+    with mpmath.workdps(30):
+        assert abs(mpmath.mpf(p) / q - (1 + 4 / mpmath.pi)) > 1e-4  # a wrong value indeed
+
+    def target() -> mpmath.mpf:
+        return mpmath.mpf(shallow.numerator) / shallow.denominator
+
+    limit = ExactLimit(a, b)
+    with mpmath.workdps(120):
+        check = check_candidate(limit, target(), want_digits=50, max_depth=4096, start_depth=64)
+    assert check is not None and check.digits < 5
+    found = conclude(
+        limit,
+        check,
+        target,
+        detector="mobius",
+        basis=("1", "L"),
+        relation=(shallow.numerator, -shallow.denominator),
+        basis_kind="lookup",
+        verify_digits=50,
+    )
+    assert not found.verified and not found.pslq_confirmed
