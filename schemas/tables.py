@@ -87,9 +87,12 @@ PCF_STATUSES = ("converged", "diverged", "oscillating", "zero_denominator", "ind
 """Screening outcomes. ``indeterminate``: float64 lost too much precision to decide."""
 
 CONJECTURE_STATUSES = ("verified", "numerical")
-"""``verified``: exact convergents agree to at least the spec's verify_digits and PSLQ at
-higher precision confirms the relation. ``numerical``: the relation holds to every digit
-the exact convergents reach, but that is fewer than verify_digits (slow convergence)."""
+"""``verified``: the relation holds to at least the spec's verify_digits for a limit estimate
+that has itself settled that far, an independent estimate (twice the depth, twice the
+working precision, constants recomputed there) confirms it to the threshold too, and its
+return on investment is at least 2 (LIReC); a recurrence is verified when it predicts at
+least its unknowns + 10 further terms exactly. ``numerical``: the relation holds to every
+digit the estimate has, but one of those conditions is not met (slow convergence, say)."""
 
 
 def _field(name: str, type_: pa.DataType, meaning: str, *, nullable: bool = False) -> pa.Field:
@@ -196,16 +199,29 @@ CONJECTURES = Table(
             _field(
                 "digits",
                 pa.float64(),
-                "significant decimal digits to which the relation holds for the exact "
-                "convergent p_N/q_N at depth exact_depth (constants to 1000+ digits); for "
-                "kind recurrence, the number of terms it was checked on exactly",
+                "significant decimal digits to which the relation holds for the limit "
+                "estimate at depth exact_depth: the agreement, capped by how far the estimate "
+                "has settled (odd/even and same-parity differences, geometric tail) and by the "
+                "working precision less 10 guard digits; constants are computed to the "
+                "precision a check needs. recurrence: further terms predicted exactly beyond "
+                "those it was fitted on; sequence_limit: digits the last ratio a(m+1)/a(m) has "
+                "settled to, no more than the form agrees with it; esma_cf: the regenerated "
+                "CF's agreement with the form, capped the same way",
             ),
             _field("status", pa.string(), f"one of {', '.join(CONJECTURE_STATUSES)}"),
-            _field("exact_depth", pa.int32(), "depth N of the exact convergent used"),
+            _field(
+                "exact_depth",
+                pa.int32(),
+                "depth N of the estimate used (the exact convergent, or the deepest one an "
+                "acceleration used); recurrence and sequence_limit: the number of terms; "
+                "esma_cf: the regenerated partial denominators",
+            ),
             _field(
                 "pslq_confirmed",
                 pa.bool_(),
-                "PSLQ at verification precision found this same relation (null: not used)",
+                "the relation, re-checked against an estimate at twice the depth and twice "
+                "the working precision (constants recomputed there), held to at least the "
+                "verification threshold (null: not used)",
                 nullable=True,
             ),
             _field(
@@ -233,8 +249,8 @@ CONJECTURES = Table(
             _field(
                 "basis_kind",
                 pa.string(),
-                "which search proposed the relation: lookup, large, powers, two_constants, "
-                "algebraic, cluster, ...",
+                "which search proposed the relation: lookup, algebraic, cluster, large, "
+                "powers, two_constants (PCF limits); recurrence, ratio (sequences); esma",
                 nullable=True,
             ),
             _field(
@@ -254,7 +270,8 @@ CONJECTURES = Table(
                 "confirmation_digits",
                 pa.float64(),
                 "digits to which an independent estimate (deeper, at higher precision than "
-                "the one that proposed the relation) satisfies it",
+                "the one that proposed the relation) satisfies it (null: not attempted, "
+                "digits below the threshold)",
                 nullable=True,
             ),
         ]
