@@ -37,6 +37,7 @@ GUARD_DIGITS = 5  # digits held back from the working precision in every claim
 SPREAD = 0.5  # the shallowest node sits at this fraction of the deepest
 MIN_DIGITS = 1.0  # below this the accelerations do not agree on anything: no estimate
 METHOD = "accelerated"
+EXACT = "exact"  # a terminating fraction: its value is a convergent, nothing extrapolated
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,9 @@ class AcceleratedLimit:
     value: mpmath.mpf
     digits: float  # significant digits; never above precision - GUARD_DIGITS
     depth: int  # deepest convergent used
-    method: str  # always "accelerated"
+    method: str  # "accelerated"; "exact" for a fraction that terminates
     precision: int  # decimal working precision the digits are capped by
-    exponent: float  # α of the error expansion n^-α (c0 + c1/n + ...) that was removed
+    exponent: float  # α of the error expansion n^-α (c0 + c1/n + ...) removed; 0 if exact
 
 
 def _trimmed(coefficients: Sequence[int]) -> list[int]:
@@ -58,21 +59,22 @@ def _trimmed(coefficients: Sequence[int]) -> list[int]:
     return trimmed
 
 
-def _positive_integer_root(b: Sequence[int]) -> bool:
-    """Does b vanish at some n >= 1? Then the fraction terminates: a rational, not slow."""
+def _first_positive_root(b: Sequence[int]) -> int | None:
+    """The smallest n >= 1 with b(n) = 0: there the fraction terminates (a rational)."""
     if not b:
-        return True
+        return 1
     # an integer root divides the lowest non-zero coefficient (after factoring out n^j)
     lowest = abs(next(c for c in b if c != 0))
     divisors = {
         n for k in range(1, math.isqrt(lowest) + 1) if lowest % k == 0 for n in (k, lowest // k)
     }
-    return any(sum(c * n**i for i, c in enumerate(b)) == 0 for n in divisors)
+    roots = [n for n in divisors if sum(c * n**i for i, c in enumerate(b)) == 0]
+    return min(roots) if roots else None
 
 
 def _exponent_squared(a: list[int], b: list[int]) -> Fraction | None:
     """α² (rational in every case handled), or None; see :func:`error_exponent`."""
-    if not a or not b or _positive_integer_root(b):
+    if not a or not b or _first_positive_root(b) is not None:
         return None
     d, e = len(a) - 1, len(b) - 1
     big_a, big_b = a[-1], b[-1]
@@ -121,7 +123,7 @@ def converges_slowly(a: Sequence[int], b: Sequence[int]) -> bool:
     the convergents do not settle at all.
     """
     a, b = _trimmed(a), _trimmed(b)
-    if not a or not b or _positive_integer_root(b):
+    if not a or not b or _first_positive_root(b) is not None:
         return False
     d, e = len(a) - 1, len(b) - 1
     big_a, big_b = a[-1], b[-1]
@@ -237,10 +239,11 @@ def accelerated_limit(
 
     At each of the depths D, D/2 and D/4 the even and the odd convergents are extrapolated
     separately (nodes in the top half of that depth, so the three levels share no
-    convergent). The value is the deepest level's mean of the two. Its error is taken as
-    the larger of the even-odd gap and |E_D - E_D/2|, the latter inflated by r/(1 - r),
-    r = |E_D - E_D/2| / |E_D/2 - E_D/4|, when the levels improve too slowly to trust
-    (a geometric tail); r >= 1 means they do not improve at all.
+    convergent). The value is the deepest level's mean of even and odd. Its error is taken
+    as the largest of the even-odd gap and, per parity, the step s = |E_D - E_D/2|, the
+    latter inflated by r/(1 - r), r = s / |E_D/2 - E_D/4|, when the levels improve too
+    slowly to trust (a geometric tail); r >= 1 means they do not improve at all. A fraction
+    that terminates (b(n) = 0 for some n >= 1) is its convergent there, method "exact".
 
     Returns None when there is no estimate: fewer than MIN_DIGITS survive, the even-odd gap
     of the convergents does not shrink (a fraction that does not converge), a denominator
@@ -250,6 +253,11 @@ def accelerated_limit(
     without either, α = 1 (polynomial in 1/n).
     """
     ta, tb = _trimmed(a), _trimmed(b)
+    if not ta:
+        return None  # a = 0: every other denominator vanishes
+    end = _first_positive_root(tb)
+    if end is not None:
+        return _terminating(ta, tb, end - 1, dps)
     if exponent is not None:
         if exponent <= 0:
             raise ValueError(f"exponent must be positive, not {exponent}")
@@ -273,7 +281,7 @@ def accelerated_limit(
         work = dps + GUARD_DIGITS + 5 + math.ceil(lost) + 5
 
     depths = sorted({2 * m + parity for nodes in levels for m in nodes for parity in (0, 1)})
-    convergents = {c.depth: c for c in convergents_at(ta or [0], tb or [0], depths)}
+    convergents = {c.depth: c for c in convergents_at(ta, tb, depths)}
     if any(c.q == 0 for c in convergents.values()):
         return None
 
@@ -290,19 +298,58 @@ def accelerated_limit(
             pairs = zip(weights[level], levels[level], strict=True)
             return mpmath.fsum(w * x[2 * m + parity] for w, m in pairs)
 
-        even, odd = extrapolate(0, 0), extrapolate(0, 1)
+        # per parity: the mean of even and odd can be luckily good at one level, which
+        # would make the comparison between levels meaningless
+        chains = [[extrapolate(level, parity) for level in range(LEVELS)] for parity in (0, 1)]
+        (even, *_), (odd, *_) = chains
         value = (even + odd) / 2
-        estimates = [value] + [(extrapolate(i, 0) + extrapolate(i, 1)) / 2 for i in (1, 2)]
         noise = abs(value) * mpmath.mpf(10) ** (GUARD_DIGITS - dps)
-        step = abs(estimates[0] - estimates[1])
-        error = max(abs(even - odd), step, noise)
-        if step > noise:  # not settled to the working precision: the levels must improve
+        error = max(abs(even - odd), noise)
+        for estimates in chains:
+            step = abs(estimates[0] - estimates[1])
+            if step <= noise:
+                continue  # settled to the working precision
             ratio = step / max(abs(estimates[1] - estimates[2]), noise)
             if ratio >= 1:
                 return None  # deeper extrapolations do not improve: nothing to trust
-            error = max(error, step * ratio / (1 - ratio))
+            error = max(error, step, step * ratio / (1 - ratio))
         digits = min(_significant(error, value), float(dps - GUARD_DIGITS))
     if not digits >= MIN_DIGITS:  # also catches NaN
         return None
     with mpmath.workdps(dps):
         return AcceleratedLimit(+value, digits, 2 * top + 1, METHOD, dps, math.sqrt(squared))
+
+
+def _terminating(a: list[int], b: list[int], depth: int, dps: int) -> AcceleratedLimit | None:
+    """x_depth, exactly: b(depth + 1) = 0 cuts the fraction there (None when q = 0)."""
+    if depth == 0:
+        p, q = a[0], 1
+    else:
+        convergent = convergents_at(a, b, [depth])[0]
+        p, q = int(convergent.p), int(convergent.q)
+    if q == 0:
+        return None
+    with mpmath.workdps(dps):
+        value = mpmath.mpf(p) / mpmath.mpf(q)
+    return AcceleratedLimit(value, float(dps - GUARD_DIGITS), depth, EXACT, dps, 0.0)
+
+
+def accelerated_value(
+    a: Sequence[int],
+    b: Sequence[int],
+    *,
+    digits: float,
+    max_depth: int,
+    dps: int,
+    start_depth: int = 1024,
+) -> AcceleratedLimit | None:
+    """:func:`accelerated_limit` at depths doubling from ``start_depth`` until it claims
+    ``digits`` or reaches ``max_depth``: most slow fractions need far less than the
+    largest depth (Brouncker's gives 100 digits at 2,048), so this is the cheap call.
+    The answer is that of the last depth tried, None included."""
+    depth = min(start_depth, max_depth)
+    while True:
+        result = accelerated_limit(a, b, depth, dps)
+        if (result is not None and result.digits >= digits) or depth >= max_depth:
+            return result
+        depth = min(2 * depth, max_depth)

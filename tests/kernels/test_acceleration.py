@@ -17,6 +17,7 @@ from conjectura.kernels.acceleration import (
     GUARD_DIGITS,
     AcceleratedLimit,
     accelerated_limit,
+    accelerated_value,
     converges_slowly,
     error_exponent,
     extrapolation_weights,
@@ -147,6 +148,41 @@ def test_log_creep_is_real_so_none_is_the_honest_answer():
     8,000 (so no digit is settled), which is why the kernel returns None for it."""
     x = _python_convergents([1, 2], [0, 0, -1], [1000, 8000])
     assert abs(float(x[1000] - x[8000])) > 0.01 * abs(float(x[8000]))
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "rational"),
+    [
+        ([1], [-4, 0, 1], Fraction(-2)),  # b(2) = 0: 1 + b(1)/a(1) = 1 - 3
+        ([1], [3, -4, 1], Fraction(1)),  # b(1) = 0: a(0); later denominators vanish
+        ([2, 1], [-6, 1, 1], Fraction(2, 3)),  # b(2) = 0: 2 + b(1)/a(1) = 2 - 4/3
+    ],
+)
+def test_a_terminating_fraction_is_its_rational_exactly(a, b, rational):
+    result = accelerated_limit(a, b, 1024, 40)
+    assert result is not None
+    assert result.method == "exact"
+    with mpmath.workdps(40):
+        assert result.value == mpmath.mpf(rational.numerator) / rational.denominator
+    assert result.digits == 40 - GUARD_DIGITS
+    assert not converges_slowly(a, b)
+
+
+def test_accelerated_value_stops_at_the_first_depth_that_claims_enough():
+    truth = _closed(lambda: 1 + 4 / mpmath.pi)
+    result = accelerated_value(*BROUNCKER, digits=40, max_depth=32768, dps=60, start_depth=256)
+    assert result is not None
+    assert result.digits >= 40
+    assert result.depth < 32768 // 2  # stopped well before the largest depth
+    assert _true_digits(result.value, truth) >= result.digits
+
+
+def test_accelerated_value_gives_the_deepest_answer_when_the_target_is_out_of_reach():
+    result = accelerated_value(*BROUNCKER, digits=1000, max_depth=2048, dps=60)
+    assert result is not None
+    assert result.depth == 2047
+    assert result.digits < 1000
+    assert accelerated_value([1], [0, 0, 0, 1], digits=10, max_depth=4096, dps=60) is None
 
 
 def test_too_shallow_gives_no_estimate():
