@@ -449,13 +449,28 @@ def _existing_catalog(root: Path | None) -> Catalog:
 
 
 def validated_spec(path: Path | None, max_space: int) -> Spec:
-    """Load a spec and check what the model alone cannot: its constants exist."""
+    """Load a spec and check what the model alone cannot: its constants exist, each user
+    constant's expression evaluates (once, at 30 digits: a pole or a domain error is named
+    here, not in a worker mid-run), and ``deep: clusters`` has clusters to go by."""
+    from conjectura.kernels.expressions import ExpressionError, evaluate
+    from conjectura.schemas.spec import PcfSpec
+
     spec = load_spec(path, max_space=max_space)
+    where = f"{path or 'default spec'}"
+    user = getattr(spec, "constant_expressions", {})
+    for name, text in user.items():
+        try:
+            evaluate(text, 30)
+        except ExpressionError as err:
+            raise BadInput(f"{where}: constants: {name}: {err}") from None
     for name in spec.constants:
         try:
-            library.factors(name)
+            library.factors(name, user)
         except KeyError as err:
-            raise BadInput(f"{path or 'default spec'}: constants: {err.args[0]}") from None
+            raise BadInput(f"{where}: constants: {err.args[0]}") from None
+    clustered = isinstance(spec, PcfSpec) and spec.dynamics and spec.dynamics.cluster
+    if isinstance(spec, PcfSpec) and spec.identify.deep == "clusters" and not clustered:
+        raise BadInput(f"{where}: identify.deep: clusters needs dynamics with cluster")
     return spec
 
 

@@ -1,7 +1,9 @@
 """The PCF search, read top to bottom as the recipe of a run.
 
-plan shards -> per shard: screen (+ metrics), then identify -> once all are in: cluster
-each dynamics plane, then cluster-led discovery. Tasks read their inputs from the
+plan shards -> per shard: screen (+ metrics), then identify (the lookup, then the deep
+relation search on what it left, ``identify.deep: all``) -> once all are in: cluster each
+dynamics plane, then cluster-led discovery (with the deep search on the labelled clusters'
+members for ``identify.deep: clusters``). Tasks read their inputs from the
 catalog, call a pure stage (:mod:`conjectura.flows.stages`) and commit what it returns;
 the flow plans, submits with a bound, and reports.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import polars as pl
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
@@ -27,9 +30,10 @@ from conjectura.flows.runs import (
     commit_constants,
     recorded_run,
 )
-from conjectura.flows.stages import discovery, identify, screen
+from conjectura.flows.stages import deep, discovery, identify, screen
 from conjectura.flows.stages.rows import columns_of
 from conjectura.kernels.clustering import PLANES, plane_name
+from conjectura.kernels.constants import register_user_constants
 from conjectura.schemas.spec import PcfSpec
 from conjectura.schemas.tables import CONJECTURES, ConjectureKind, TableKind
 
@@ -79,13 +83,17 @@ def identify_shard(
     expansions: Mapping[str, str],
     screened: Any = None,
 ) -> Manifest:
-    """Identify the converged limits of one committed shard; commit its conjectures.
+    """Identify the converged limits of one committed shard: the lookup, then (for
+    ``identify.deep: all``) the deep search on what the lookup left; commit both at once.
 
     ``screened`` is the screen task's future when one runs: it orders this task after it."""
     faults.inject("identify", shard, "before_commit")
+    register_user_constants(spec.constant_expressions)  # this worker's process
     catalog = Catalog(catalog_root)
     pcfs = catalog.read_shard(TableKind.PCF, _space(spec), shard.shard_id)
     rows = identify.identified_rows(spec, pcfs, expansions, run_id)
+    if spec.identify.deep == "all":
+        rows += deep.deep_rows(spec, pcfs, {row["pcf_id"] for row in rows}, run_id)
     catalog.commit(
         TableKind.CONJECTURES,
         columns_of(rows, CONJECTURES),
@@ -124,12 +132,19 @@ def discover_chunk(
     run_id: str,
     expansions: Mapping[str, str],
 ) -> Manifest:
-    """Try one chunk of (pcf id, cluster constant) candidates; commit the successes."""
+    """Try one chunk of (pcf id, cluster constant) candidates; commit the successes. For
+    ``identify.deep: clusters`` the members PSLQ leaves go to the deep search too."""
+    register_user_constants(spec.constant_expressions)  # this worker's process
     catalog = Catalog(catalog_root)
     pcfs = queries.pcf_rows(
-        catalog, spec.label, [pcf for pcf, _ in candidates], ["a_coeffs", "b_coeffs"]
+        catalog,
+        spec.label,
+        [pcf for pcf, _ in candidates],
+        ["a_coeffs", "b_coeffs", "status", "limit", "digits"],
     )
     rows = discovery.discovered_rows(spec, candidates, pcfs, expansions, run_id)
+    if spec.identify.deep == "clusters":
+        rows += deep.deep_rows(spec, pcfs, {row["pcf_id"] for row in rows}, run_id)
     catalog.commit(
         TableKind.CONJECTURES,
         columns_of(rows, CONJECTURES),
@@ -147,13 +162,32 @@ def candidate_chunks(spec: PcfSpec, catalog: Catalog) -> list[list[tuple[int, st
     """Once every plane is clustered: the discovery candidates, cut into chunks.
 
     Computed once by the flow and handed to each chunk's task: reading the clusters table
-    (millions of member ids at study scale) per chunk cost seconds each."""
+    (millions of member ids at study scale) per chunk cost seconds each. Members the deep
+    search already identified (``identify.deep: all``, committed with the shards) are left
+    out, so discovery does not state their relation a second time."""
     assert spec.dynamics is not None and spec.dynamics.cluster is not None
     labelled = queries.labelled_clusters(
         catalog, spec.label, spec.dynamics.cluster.discovery_max_size
     )
     lookup = queries.lookup_constants(catalog, spec.label)
-    return discovery.discovery_chunks(discovery.discovery_candidates(labelled, lookup))
+    found = _deep_identified(catalog, spec)
+    candidates = discovery.discovery_candidates(labelled, lookup)
+    return discovery.discovery_chunks([c for c in candidates if c[0] not in found])
+
+
+def _deep_identified(catalog: Catalog, spec: PcfSpec) -> set[int]:
+    """Ids of the space's PCFs that have a conjecture of this spec's deep search."""
+    frame = (
+        catalog.scan(TableKind.CONJECTURES)
+        .filter(
+            (pl.col("space") == spec.label)
+            & (pl.col("kind") == ConjectureKind.PCF_LIMIT.value)
+            & (pl.col("detector") == "deep")
+        )
+        .select("pcf_id")
+        .collect()
+    )
+    return set(frame["pcf_id"].to_list())
 
 
 @flow(name="pcf-search", log_prints=False)
@@ -171,8 +205,10 @@ def pcf_search(
     ends with the same catalog as one clean run."""
     catalog = Catalog(catalog_root)
     shards = plan_shards(spec)
+    # Before the run is recorded: a user constant the catalog defines otherwise is bad
+    # input (ConstantConflict), not a failed run.
+    expansions = commit_constants(catalog, spec)
     with recorded_run(catalog, spec, run_id, len(shards)) as totals:
-        expansions = commit_constants(catalog, spec)
         screened = catalog.committed_keys(TableKind.PCF, _space(spec))
         identified = catalog.committed_keys(TableKind.CONJECTURES, _PCF_LIMITS)
         todo = [s for s in shards if identify_key(spec, s) not in identified]

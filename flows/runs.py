@@ -17,8 +17,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from conjectura import __version__
 from conjectura.catalog import queries
-from conjectura.catalog.store import Catalog
-from conjectura.flows.stages.constants import constant_columns, needed_constants
+from conjectura.catalog.store import Catalog, CatalogError
+from conjectura.flows.stages.constants import (
+    constant_columns,
+    needed_constants,
+    same_expression,
+    user_constant_columns,
+)
 from conjectura.schemas.spec import Spec
 from conjectura.schemas.tables import TableKind
 
@@ -35,13 +40,34 @@ def new_run_id() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
 
 
+class ConstantConflict(CatalogError):
+    """A user constant whose name the catalog's constants table already gives another
+    expression: one catalog is shared by runs, and a name in a basis means one number."""
+
+
 def commit_constants(catalog: Catalog, spec: Spec) -> dict[str, str]:
-    """Compute and commit the library constants the spec needs that the catalog lacks;
-    return every constant's decimal expansion."""
-    present = catalog.constant_expansions()
-    for name in needed_constants(spec.constants):
+    """Compute and commit the constants the spec needs that the catalog lacks, library
+    constants and the spec's user constants (its mpmath expressions); return every
+    constant's decimal expansion.
+
+    Raises :class:`ConstantConflict` (before committing anything) when a user constant's
+    name is already in the catalog with a different expression."""
+    user: dict[str, str] = dict(getattr(spec, "constant_expressions", {}))
+    stored = catalog.scan(TableKind.CONSTANTS).select("name", "expression").collect()
+    present = dict(zip(stored["name"], stored["expression"], strict=True))
+    for name, text in user.items():
+        if name in present and not same_expression(present[name], text):
+            raise ConstantConflict(
+                f"constant {name}: the catalog {catalog.root} already defines it as "
+                f"{present[name]!r}, the spec as {text!r}; rename it in the spec"
+            )
+    for name in needed_constants(spec.constants, user):
         if name not in present:
             catalog.commit(TableKind.CONSTANTS, constant_columns([name]), partition={}, key=name)
+    for name, text in user.items():
+        if name not in present:
+            columns = user_constant_columns({name: text})
+            catalog.commit(TableKind.CONSTANTS, columns, partition={}, key=name)
     return catalog.constant_expansions()
 
 

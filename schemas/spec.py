@@ -43,6 +43,11 @@ CoefficientRange = Annotated[list[StrictInt], Field(description="[low, high], bo
 Coefficient = StrictInt | CoefficientRange
 
 
+DEFAULT_DEEP_LIMIT = 100
+"""Distinct limits per shard the deep search takes by default: with the default spec this
+keeps the default run within twice the wall time it had without the deep search."""
+
+
 class SpecError(ValueError):
     """A spec that cannot be run. The message names the file and the problem."""
 
@@ -64,14 +69,24 @@ class IdentifySettings(BaseModel):
         "search (large Möbius, powers, two constants, algebraic): all of them, only cluster "
         "representatives, or none",
     )
+    deep_limit: StrictInt = Field(
+        DEFAULT_DEEP_LIMIT,
+        ge=0,
+        le=1_000_000,
+        description="most distinct limits one task (a shard, or a discovery chunk) gives the "
+        "deep search, simplest PCFs first by coefficient height; 0: none",
+    )
 
     @model_serializer(mode="wrap")
     def _omit_default_deep(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """``deep`` at its default is left out of the dump, so specs written before it
-        existed keep their spec_hash (and the keys of what they committed)."""
+        """``deep`` and ``deep_limit`` at their defaults are left out of the dump, so specs
+        written before they existed keep their spec_hash (and the keys of what they
+        committed)."""
         data = handler(self)
         if data.get("deep") == "all":
             del data["deep"]
+        if data.get("deep_limit") == DEFAULT_DEEP_LIMIT:
+            del data["deep_limit"]
         return data
 
 
