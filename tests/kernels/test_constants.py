@@ -10,7 +10,12 @@ from conjectura.kernels.constants import (
     LIBRARY_DIGITS,
     constant_value,
     decimal_expansion,
+    factors,
+    register_user_constants,
+    user_constants,
+    value_of,
 )
+from conjectura.kernels.expressions import ExpressionError
 
 # Gauss' constant and the lemniscate constant by the Γ function, not the AGM the library uses.
 GAMMA_FORMS = {
@@ -82,3 +87,42 @@ def test_values_are_cached_by_precision() -> None:
 def test_unknown_constants_are_refused() -> None:
     with pytest.raises(KeyError, match="unknown constant tau"):
         constant_value("pi*tau", 100)
+
+
+# -- user constants by expression (issue 16 part 2) ------------------------------------------
+
+
+def test_a_registered_user_constant_is_computed_to_any_precision() -> None:
+    register_user_constants({"user_gauss": "1/agm(1, sqrt(2))"})
+    assert factors("user_gauss*pi") == ["user_gauss", "pi"]
+    with mpmath.workdps(1510):
+        expected = GAMMA_FORMS["gauss"]()
+        assert abs(constant_value("user_gauss", 1500) - expected) < mpmath.mpf(10) ** -1495
+        product = constant_value("user_gauss*pi", 1500)  # the lemniscate constant
+        assert abs(product - GAMMA_FORMS["lemniscate"]()) < mpmath.mpf(10) ** -1495
+
+
+def test_registering_another_expression_changes_the_value() -> None:
+    register_user_constants({"user_x": "sqrt(2)"})
+    first = constant_value("user_x", 100)
+    register_user_constants({"user_x": "sqrt(3)"})
+    with mpmath.workdps(110):
+        assert abs(first - mpmath.sqrt(2)) < mpmath.mpf(10) ** -100
+        assert abs(constant_value("user_x", 100) - mpmath.sqrt(3)) < mpmath.mpf(10) ** -100
+    assert user_constants()["user_x"] == "sqrt(3)"
+
+
+def test_user_constants_are_checked_when_registered() -> None:
+    with pytest.raises(ExpressionError, match="library constant"):
+        register_user_constants({"pi": "3"})
+    with pytest.raises(ExpressionError, match="'os.system' is not allowed"):
+        register_user_constants({"user_bad": "os.system('true')"})
+    with pytest.raises(KeyError, match="unknown constant user_never"):
+        constant_value("user_never", 50)
+    assert factors("pi*user_spec", user={"user_spec"}) == ["pi", "user_spec"]
+
+
+def test_value_of_reads_a_user_constant_from_the_expansions() -> None:
+    register_user_constants({"user_half": "1/2"})
+    with mpmath.workdps(50):
+        assert value_of("user_half*pi", {"user_half": "0.5", "pi": "3.25"}) == mpmath.mpf("1.625")

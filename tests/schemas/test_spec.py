@@ -204,3 +204,18 @@ def test_user_constant_listed_twice_and_expressions_given_apart() -> None:
 def test_bad_deep_setting_is_named() -> None:
     with pytest.raises(SpecError, match=r"identify\.deep: Input should be 'all', 'clusters'"):
         parse_spec(GOOD + "identify: {deep: some}\n", source="bad.yaml")
+
+
+def test_deep_limit_is_a_budget_left_out_of_the_hash_at_its_default() -> None:
+    plain = parse_spec(GOOD, source="deep.yaml")
+    assert plain.identify.deep_limit == 100
+    assert "deep_limit" not in plain.model_dump()["identify"]
+    explicit = parse_spec(GOOD + "identify: {deep_limit: 100}\n", source="deep.yaml")
+    assert explicit.spec_hash == plain.spec_hash
+    for limit in (0, 5000):
+        spec = parse_spec(GOOD + f"identify: {{deep_limit: {limit}}}\n", source="deep.yaml")
+        assert spec.identify.deep_limit == limit
+        assert spec.model_dump()["identify"]["deep_limit"] == limit
+        assert spec.spec_hash != plain.spec_hash
+    with pytest.raises(SpecError, match=r"identify\.deep_limit: Input should be greater than"):
+        parse_spec(GOOD + "identify: {deep_limit: -1}\n", source="bad.yaml")
