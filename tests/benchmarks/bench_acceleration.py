@@ -10,7 +10,8 @@ claim exceeds its agreement with a reference run at four times the depth and mor
 precision.
 
     .venv/bin/python tests/benchmarks/bench_acceleration.py [--depths 2048,8192,32768]
-        [--dps 120] [--space-depth 8192] [--space-dps 60] [--check] [--skip-space]
+        [--dps 120] [--space-depth 8192] [--space-dps 60] [--check] [--want DIGITS]
+        [--skip-methods] [--skip-space]
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import mpmath
 
-from conjectura.kernels.acceleration import accelerated_limit, converges_slowly
+from conjectura.kernels.acceleration import accelerated_limit, accelerated_value, converges_slowly
 from conjectura.kernels.exact import convergents_at
 from conjectura.schemas.spec import load_spec
 
@@ -147,13 +148,20 @@ def slow_space() -> list[tuple[list[int], list[int]]]:
     return [(list(a), list(b)) for a in a_space for b in b_space]
 
 
-def sweep(depth: int, dps: int, check: bool) -> None:
+def sweep(depth: int, dps: int, check: bool, want: float | None) -> None:
     space = slow_space()
-    print(f"\nPart 2: examples/slow.yaml, {len(space)} PCFs, depth {depth}, {dps} digits")
-    accelerated_limit([2], [1, -4, 4], depth, dps)  # weights cached, JIT compiled
+    how = f"doubling from 1024 until {want} digits, at most" if want else "at"
+    print(f"\nPart 2: examples/slow.yaml, {len(space)} PCFs, {how} depth {depth}, {dps} digits")
+    accelerated_limit([2], [1, -4, 4], depth, dps)  # JIT compiled outside timing
+
+    def estimate(a: list[int], b: list[int]) -> object:
+        if want is None:
+            return accelerated_limit(a, b, depth, dps)
+        return accelerated_value(a, b, digits=want, max_depth=depth, dps=dps)
+
     results, seconds = [], []
     for a, b in space:
-        result, spent = timed(lambda a=a, b=b: accelerated_limit(a, b, depth, dps))
+        result, spent = timed(lambda a=a, b=b: estimate(a, b))
         results.append(result)
         seconds.append(spent)
     found = [r for r in results if r is not None]
@@ -165,7 +173,10 @@ def sweep(depth: int, dps: int, check: bool) -> None:
         f"median {statistics.median(seconds):.3f}, max {max(seconds):.3f}; "
         f"total {sum(seconds):.1f} s on one core"
     )
-    print(f"  estimates: {len(found)}; none: {len(space) - len(found)}")
+    exact = sum(r.method == "exact" for r in found)
+    print(
+        f"  estimates: {len(found)} ({exact} terminating, exact); none: {len(space) - len(found)}"
+    )
     if digits:
         quartiles = statistics.quantiles(digits, n=4)
         print(
@@ -200,13 +211,14 @@ def main() -> None:
     parser.add_argument("--space-depth", type=int, default=8192)
     parser.add_argument("--space-dps", type=int, default=60)
     parser.add_argument("--check", action="store_true")
+    parser.add_argument("--want", type=float, help="accelerated_value: stop at these digits")
     parser.add_argument("--skip-methods", action="store_true")
     parser.add_argument("--skip-space", action="store_true")
     args = parser.parse_args()
     if not args.skip_methods:
         compare_methods([int(d) for d in args.depths.split(",")], args.dps)
     if not args.skip_space:
-        sweep(args.space_depth, args.space_dps, args.check)
+        sweep(args.space_depth, args.space_dps, args.check, args.want)
 
 
 if __name__ == "__main__":
