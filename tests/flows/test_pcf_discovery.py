@@ -24,7 +24,7 @@ a: [[-4, 4], [-3, 3]]
 b: [[-2, 2], [-4, 4], -2]
 depth: 1000
 constants: [pi, log2]
-identify: {mobius_bound: 2, algebraic_degree: 0}
+identify: {mobius_bound: 2, algebraic_degree: 0, deep: clusters}
 dynamics: {depth: 1000}
 shard_size: 600
 """
@@ -88,6 +88,20 @@ def test_cluster_led_discovery_finds_what_the_lookup_could_not(discovered) -> No
             c = {"pi": mpmath.pi, "log2": mpmath.log(2)}[row["basis"][1]]
             r0, r1, r2, r3 = row["relation"]
             assert abs(r0 + r1 * c + r2 * L + r3 * L * c) < mpmath.mpf(10) ** -50
+
+
+def test_the_deep_search_of_cluster_members_follows_discovery(discovered) -> None:
+    """``deep: clusters``: the members PSLQ left go to the deep search in the same chunk,
+    so no PCF is stated twice, and no PCF outside a labelled cluster is searched."""
+    spec, _, _, conjectures, clusters = discovered
+    assert spec.identify.deep == "clusters"
+    assert conjectures["pcf_id"].n_unique() == conjectures.height
+    labelled = {
+        member
+        for members in clusters.filter(pl.col("label").is_not_null())["members"]
+        for member in members
+    }
+    assert set(conjectures.filter(pl.col("detector") == "deep")["pcf_id"]) <= labelled
 
 
 def test_clusters_above_the_size_cap_are_not_searched(discovered) -> None:
