@@ -92,8 +92,11 @@ def identify_shard(
     catalog = Catalog(catalog_root)
     pcfs = catalog.read_shard(TableKind.PCF, _space(spec), shard.shard_id)
     rows = identify.identified_rows(spec, pcfs, expansions, run_id)
+    searched: dict[str, int] = {}
     if spec.identify.deep == "all":
-        rows += deep.deep_rows(spec, pcfs, {row["pcf_id"] for row in rows}, run_id)
+        outcome = deep.deep_search(spec, pcfs, {row["pcf_id"] for row in rows}, run_id)
+        rows += outcome.rows
+        searched = {"deep_searched": outcome.searched, "deep_left": outcome.left}
     catalog.commit(
         TableKind.CONJECTURES,
         columns_of(rows, CONJECTURES),
@@ -102,7 +105,7 @@ def identify_shard(
     )
     faults.inject("identify", shard, "after_commit")
     verified = sum(r["status"] == "verified" for r in rows)
-    return {"shard": shard.shard_id, "conjectures": len(rows), "verified": verified}
+    return {"shard": shard.shard_id, "conjectures": len(rows), "verified": verified, **searched}
 
 
 @task(name="cluster-plane", retries=TASK_RETRIES, cache_policy=NO_CACHE)
@@ -143,8 +146,11 @@ def discover_chunk(
         ["a_coeffs", "b_coeffs", "status", "limit", "digits"],
     )
     rows = discovery.discovered_rows(spec, candidates, pcfs, expansions, run_id)
+    searched: dict[str, int] = {}
     if spec.identify.deep == "clusters":
-        rows += deep.deep_rows(spec, pcfs, {row["pcf_id"] for row in rows}, run_id)
+        outcome = deep.deep_search(spec, pcfs, {row["pcf_id"] for row in rows}, run_id)
+        rows += outcome.rows
+        searched = {"deep_searched": outcome.searched, "deep_left": outcome.left}
     catalog.commit(
         TableKind.CONJECTURES,
         columns_of(rows, CONJECTURES),
@@ -152,7 +158,7 @@ def discover_chunk(
         key=discovery_key(spec, chunk),
     )
     verified = sum(r["status"] == "verified" for r in rows)
-    return {"chunk": chunk, "conjectures": len(rows), "verified": verified}
+    return {"chunk": chunk, "conjectures": len(rows), "verified": verified, **searched}
 
 
 # -- the flow ------------------------------------------------------------------------------
