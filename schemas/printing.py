@@ -208,11 +208,19 @@ def _rationalised(p0: int, p1: int, q0: int, q1: int, d: int) -> tuple[int, int,
     return p0 * q0 - d * p1 * q1, p1 * q0 - p0 * q1, d, r
 
 
+def monomial_text(entry: str) -> str:
+    """A basis product as text, repeated factors as powers: ``pi*pi`` -> ``pi^2``,
+    ``zeta3*pi*pi`` -> ``zeta3*pi^2`` (factors in order of first appearance)."""
+    factors = entry.split("*")
+    counts = {f: factors.count(f) for f in dict.fromkeys(factors)}
+    return "*".join(f if n == 1 else f"{f}^{n}" for f, n in counts.items())
+
+
 def _linear(c0: int, c1: int, name: str) -> str:
     parts = []
     if c1:
         magnitude = "" if abs(c1) == 1 else f"{abs(c1)}*"
-        parts.append(("-" if c1 < 0 else "") + magnitude + name)
+        parts.append(("-" if c1 < 0 else "") + magnitude + monomial_text(name))
     if c0 or not parts:
         if parts:
             parts.append(f"{'-' if c0 < 0 else '+'} {abs(c0)}")
@@ -275,7 +283,60 @@ def value_text(basis: Sequence[str], relation: Sequence[int], near: float | None
     if polynomial is not None and len(polynomial) > 3:
         text = f"root of {_spaced_polynomial(polynomial, 'x')}"
         return text if near is None else f"{text} near {_significant(near, 12)}"
-    return relation_text(basis, relation)
+    solved = _solved_for_L(basis, relation)
+    return solved if solved is not None else relation_text(basis, relation)
+
+
+def _solved_for_L(basis: Sequence[str], relation: Sequence[int]) -> str | None:
+    """L = -(Σ r·B over entries without L)/(Σ r·X over entries L*X), when L appears at most
+    once in every entry: ``(1 + 2*pi)/(pi + log2)`` for two constants, ``30/pi^2``."""
+    numerator: list[tuple[int, str]] = []
+    denominator: list[tuple[int, str]] = []
+    for coefficient, entry in zip(relation, basis, strict=True):
+        if not coefficient:
+            continue
+        factors = entry.split("*")
+        if factors.count("L") > 1:
+            return None
+        rest = "*".join(f for f in factors if f != "L") or "1"
+        if "L" in factors:
+            denominator.append((int(coefficient), rest))
+        else:
+            numerator.append((-int(coefficient), rest))
+    if not denominator:
+        return None
+    if _leading_sign(denominator) < 0:
+        numerator = [(-c, m) for c, m in numerator]
+        denominator = [(-c, m) for c, m in denominator]
+    top, bottom = _combination(numerator), _combination(denominator)
+    if bottom == "1":
+        return top
+    if " " in top:
+        top = f"({top})"
+    if " " in bottom or "*" in bottom or bottom.startswith("-"):
+        bottom = f"({bottom})"
+    return f"{top}/{bottom}"
+
+
+def _leading_sign(terms: list[tuple[int, str]]) -> int:
+    """Sign of the term printed first (monomials before the constant term)."""
+    ordered = [t for t in terms if t[1] != "1"] + [t for t in terms if t[1] == "1"]
+    return 1 if ordered[0][0] > 0 else -1
+
+
+def _combination(terms: list[tuple[int, str]]) -> str:
+    """Σ c·m as text, monomials in basis order and the constant last: ``3*pi^2 - 8``."""
+    ordered = [t for t in terms if t[1] != "1"] + [t for t in terms if t[1] == "1"]
+    parts = []
+    for c, monomial in ordered:
+        body = str(abs(c)) if monomial == "1" else (
+            monomial_text(monomial) if abs(c) == 1 else f"{abs(c)}*{monomial_text(monomial)}"
+        )
+        if parts:
+            parts.append(f"{'-' if c < 0 else '+'} {body}")
+        else:
+            parts.append(("-" if c < 0 else "") + body)
+    return " ".join(parts) if parts else "0"
 
 
 def formula_text(

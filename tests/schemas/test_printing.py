@@ -85,8 +85,8 @@ def test_pcf_text() -> None:
         # fix: a product in the denominator is bracketed
         ((8, 0, 0, 7), "zeta3", "8/(7*zeta3)"),
         ((6, 0, 0, 1), "zeta3", "6/zeta3"),
-        ((1, 0, 0, 2), "pi*pi", "1/(2*pi*pi)"),
-        ((1, 0, 0, 1), "pi*pi", "1/(pi*pi)"),
+        ((1, 0, 0, 2), "pi*pi", "1/(2*pi^2)"),
+        ((1, 0, 0, 1), "pi*pi", "1/pi^2"),
         ((2, 1, 0, 3), "pi", "(pi + 2)/(3*pi)"),
     ],
 )
@@ -264,7 +264,36 @@ def test_value_text_of_higher_degree_names_the_polynomial_and_the_root() -> None
 )
 def test_relation_text(basis: list[str], relation: tuple[int, ...], expected: str) -> None:
     assert relation_text(basis, relation) == expected
-    assert value_text(basis, relation) == expected  # not a Möbius or algebraic basis
+
+
+@pytest.mark.parametrize(
+    ("basis", "relation", "expected"),
+    [
+        (["1", "L", "L*pi"], (1, 3, -2), "1/(2*pi - 3)"),
+        (["1", "L", "L*pi"], (-1, 0, 1), "1/pi"),
+        (["1", "L"], (-3, 2), "3/2"),
+        (["1", "pi*pi", "L", "L*pi*pi"], (30, 0, 0, -1), "30/pi^2"),
+        (["1", "e*e", "L", "L*e*e"], (0, 1, -1, 0), "e^2"),
+        (["1", "zeta3", "L*pi*pi"], (0, 1, -1), "zeta3/pi^2"),
+        (
+            ["1", "pi", "log2", "L", "L*pi", "L*log2"],
+            (-1, -2, 0, 0, 1, 1),
+            "(2*pi + 1)/(pi + log2)",
+        ),
+        (
+            ["1", "pi", "pi*pi", "L", "L*pi", "L*pi*pi"],
+            (1, 0, 2, -3, 0, -1),
+            "(2*pi^2 + 1)/(pi^2 + 3)",
+        ),
+        # L squared is not solved for, and a basis without L is only a relation
+        (["1", "L*L", "L*pi"], (1, 1, 1), "1 + L*L + L*pi = 0"),
+        (["a(n)", "a(n+1)"], (1, -1), "a(n) - a(n+1) = 0"),
+    ],
+)
+def test_value_text_solves_a_relation_linear_in_L(
+    basis: list[str], relation: tuple[int, ...], expected: str
+) -> None:
+    assert value_text(basis, relation) == expected
 
 
 def test_formula_text() -> None:
