@@ -9,10 +9,17 @@ to), and a relation that passes is confirmed independently: re-checked against a
 estimate twice as deep, at twice the precision, with its constants recomputed there.
 It is ``verified`` when the digits and the confirmation reach the threshold and the
 relation pays for its coefficients (LIReC's return on investment, roi >= 2).
+
+Slowly converging PCFs (kernels.acceleration) take the same path with an accelerated
+estimate in place of the exact one: looked up from a cheap extrapolation, checked against
+a deeper one at the check's precision, confirmed by a third at twice the depth and twice
+the precision. Their exact convergents would give a handful of digits at any depth.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,12 +30,19 @@ import mpmath
 import numpy as np
 from flint import fmpz_mat, fmpz_poly
 
+from conjectura.kernels.acceleration import METHOD as ACCELERATED
+from conjectura.kernels.acceleration import accelerated_limit
 from conjectura.kernels.constants import constant_value
 from conjectura.kernels.exact import (
+    CONFIRMATION_FACTOR,
+    GUARD_DIGITS,
     Agreement,
     ExactLimit,
+    LimitEstimate,
+    agreement_digits,
     check_candidate,
     confirm,
+    relation_digits,
     settle,
 )
 
@@ -189,7 +203,7 @@ class Identification:
 
 
 def conclude(
-    limit: ExactLimit,
+    limit: ExactLimit | AcceleratedLimits,
     check: Agreement,
     target: Callable[[], mpmath.mpf],
     *,
@@ -201,8 +215,14 @@ def conclude(
 ) -> Identification:
     """An identification from a passed check: confirmed independently (when its digits
     reach ``verify_digits``; otherwise it cannot be verified and the confirmation is
-    skipped), then judged by :func:`is_verified`."""
-    confirmation = confirm(limit, target, check.estimate) if check.digits >= verify_digits else None
+    skipped), then judged by :func:`is_verified`. An accelerated check is confirmed by a
+    deeper acceleration, an exact one by a deeper exact estimate."""
+    confirmation = None
+    if check.digits >= verify_digits:
+        if isinstance(limit, AcceleratedLimits):
+            confirmation = limit.confirm(target, check.estimate)
+        else:
+            confirmation = confirm(limit, target, check.estimate)
     confirmation_digits = confirmation.digits if confirmation is not None else None
     return Identification(
         detector=detector,
@@ -261,6 +281,154 @@ def identify_limit(
     return None
 
 
+# -- slowly converging PCFs: the same lookup and checks on accelerated estimates ------------
+
+ACCELERATED_SCREEN_DEPTH = 1024
+"""Depth of the cheap accelerated estimate a slow PCF is looked up with. Measured on the
+default run's 2,600 slow converged rows at ACCELERATED_SCREEN_DPS: 1,024 gives >= 10
+digits to all but 16 (512: to all but 88), about 2 ms each, and no claim exceeds what an
+acceleration 8 times deeper at 100 digits bears out."""
+
+ACCELERATED_SCREEN_DPS = 30
+"""Precision of that estimate: it is read as a float64, so 25 claimable digits are plenty."""
+
+ACCELERATED_START_DEPTH = 1024
+"""First depth of an accelerated check (then doubled). Brouncker's fraction at 120 digits
+(verify_digits 50) settles to 51 digits at 1,024 and 103 at 2,048, in 3 and 8 ms."""
+
+
+@functools.lru_cache(maxsize=1024)
+def _accelerated(
+    a: tuple[int, ...], b: tuple[int, ...], depth: int, dps: int
+) -> LimitEstimate | None:
+    """accelerated_limit as a LimitEstimate, remembered per process."""
+    found = accelerated_limit(list(a), list(b), depth, dps)
+    if found is None:
+        return None
+    return LimitEstimate(found.value, found.digits, found.depth, found.method, found.precision)
+
+
+class AcceleratedLimits:
+    """Accelerated estimates of one PCF's limit (kernels.acceleration), remembered by depth
+    and precision: for slowly converging PCFs what :class:`ExactLimit` is for the others,
+    so checks of several candidates and the confirmation share the work."""
+
+    def __init__(self, a: Sequence[int], b: Sequence[int]) -> None:
+        self.a = [int(c) for c in a]
+        self.b = [int(c) for c in b]
+
+    def estimate(self, depth: int) -> LimitEstimate | None:
+        """The acceleration from convergents up to ``depth`` at the current mpmath precision,
+        its digits the agreement of independent extrapolations; None where it has none.
+
+        PCF(-a, b) has exactly the negated convergents of PCF(a, b), so the same negated
+        estimate: a mirror (planned into the same shard) reuses its partner's work."""
+        sign = -1 if next((c for c in reversed(self.a) if c), 0) < 0 else 1
+        found = _accelerated(tuple(sign * c for c in self.a), tuple(self.b), depth, mpmath.mp.dps)
+        if found is None or sign == 1:
+            return found
+        return dataclasses.replace(found, value=-found.value)
+
+    def check(
+        self,
+        target: mpmath.mpf,
+        *,
+        want_digits: float,
+        max_depth: int,
+        start_depth: int = ACCELERATED_START_DEPTH,
+    ) -> Agreement | None:
+        """:func:`check_candidate` on accelerated estimates: double the depth until the
+        estimate bears ``target`` out to ``want_digits`` or ``max_depth`` is reached.
+
+        None when the estimate settles on a different value (3 digits past its agreement
+        with the target) or there is no estimate even at ``max_depth``."""
+        depth = min(start_depth, max_depth)
+        while True:
+            estimate = self.estimate(depth)
+            if estimate is not None:
+                agreement = agreement_digits(estimate.value, target)
+                digits = min(agreement, estimate.digits)
+                if digits >= want_digits:
+                    return Agreement(digits, estimate)
+                if estimate.digits >= agreement + 3:
+                    return None
+                if depth >= max_depth:
+                    return Agreement(digits, estimate)
+            elif depth >= max_depth:
+                return None
+            depth = min(2 * depth, max_depth)
+
+    def confirm(self, target: Callable[[], mpmath.mpf], after: LimitEstimate) -> Agreement:
+        """The independent confirmation: a second acceleration from convergents
+        CONFIRMATION_FACTOR times deeper, at CONFIRMATION_FACTOR times the precision, with
+        the relation's value (its constants too) recomputed there. No estimate there
+        confirms nothing (0 digits)."""
+        with mpmath.workdps(CONFIRMATION_FACTOR * after.precision):
+            depth = CONFIRMATION_FACTOR * (after.depth + 1)
+            estimate = self.estimate(depth)
+            if estimate is None:
+                nothing = LimitEstimate(mpmath.mpf(0), 0.0, depth, ACCELERATED, mpmath.mp.dps)
+                return Agreement(0.0, nothing)
+            return Agreement(relation_digits(estimate, target()), estimate)
+
+
+def accelerated_screen(
+    a: Sequence[int], b: Sequence[int], *, max_depth: int
+) -> LimitEstimate | None:
+    """The cheap accelerated estimate a slow PCF's limit is looked up with (its float64
+    screen has a handful of digits): ACCELERATED_SCREEN_DEPTH (at most ``max_depth``) at
+    ACCELERATED_SCREEN_DPS."""
+    with mpmath.workdps(ACCELERATED_SCREEN_DPS):
+        return AcceleratedLimits(a, b).estimate(min(ACCELERATED_SCREEN_DEPTH, max_depth))
+
+
+def settles_slowly(a: Sequence[int], b: Sequence[int], *, below: float, max_depth: int) -> bool:
+    """Whether the exact walk settles, but slowly: exact estimates at ACCELERATED_SCREEN_DEPTH
+    and twice it (at most ``max_depth``) have settled to fewer than ``below`` digits and
+    gain less than half again per doubling (geometric convergence doubles them). For PCFs
+    that :func:`converges_slowly` does not recognise from their degrees."""
+    second_depth = min(2 * ACCELERATED_SCREEN_DEPTH, max_depth)
+    if second_depth < 12:
+        return False
+    limit = ExactLimit(a, b)
+    with mpmath.workdps(ACCELERATED_SCREEN_DPS + GUARD_DIGITS):
+        first = limit.estimate(second_depth // 2).digits
+        second = limit.estimate(second_depth).digits
+    return 0 < first < second < below and second < 1.5 * first
+
+
+def identify_accelerated(
+    a: Sequence[int],
+    b: Sequence[int],
+    estimate: LimitEstimate,
+    *,
+    table: MobiusTable,
+    algebraic_degree: int,
+    algebraic_bound: int,
+    verify_digits: int,
+    max_exact_depth: int,
+) -> Identification | None:
+    """:func:`identify_limit` for a slowly converging PCF, from an accelerated ``estimate``
+    (:func:`accelerated_screen`): the same Möbius lookup and algebraic test, each candidate
+    checked against accelerated estimates at the check's precision (depths up to
+    ``max_exact_depth``) and confirmed by a deeper one at twice the precision. The result's
+    method is "accelerated" and its exact_depth the deepest convergent the check used."""
+    limit, digits = float(estimate.value), min(estimate.digits, 15.0)
+    polynomial = integer_polynomial(limit, digits, algebraic_degree, algebraic_bound)
+    accelerated = AcceleratedLimits(a, b)
+    with mpmath.workdps(check_precision(verify_digits)):
+        rational = polynomial is not None and len(polynomial) == 2
+        if rational and _holds_exactly(accelerated, polynomial, verify_digits, max_exact_depth):
+            return None  # a rational limit
+        for name, form in table.candidates(limit, digits):
+            found = _check_mobius(accelerated, name, form, verify_digits, max_exact_depth)
+            if found is not None:
+                return found
+        if polynomial is not None and len(polynomial) > 2:
+            return _check_algebraic(accelerated, limit, polynomial, verify_digits, max_exact_depth)
+    return None
+
+
 def mobius_target(name: str, form: Sequence[int]) -> Callable[[], mpmath.mpf]:
     """(p0 + p1·c)/(q0 + q1·c) at the current mpmath precision, c computed to it."""
     p0, p1, q0, q1 = form
@@ -272,9 +440,18 @@ def mobius_target(name: str, form: Sequence[int]) -> Callable[[], mpmath.mpf]:
     return value
 
 
+def _check(
+    limit: ExactLimit | AcceleratedLimits, target: mpmath.mpf, verify_digits: int, max_depth: int
+) -> Agreement | None:
+    """The candidate against the limit's own kind of estimate, deepened as far as needed."""
+    if isinstance(limit, AcceleratedLimits):
+        return limit.check(target, want_digits=verify_digits, max_depth=max_depth)
+    return check_candidate(limit, target, want_digits=verify_digits, max_depth=max_depth)
+
+
 def _check_mobius(exact, name, form, verify_digits, max_exact_depth) -> Identification | None:
     target = mobius_target(name, form)
-    check = check_candidate(exact, target(), want_digits=verify_digits, max_depth=max_exact_depth)
+    check = _check(exact, target(), verify_digits, max_exact_depth)
     if check is None or check.digits < 8:
         return None
     p0, p1, q0, q1 = form
@@ -299,9 +476,7 @@ def _check_algebraic(exact, limit, polynomial, verify_digits, max_exact_depth):
     def target() -> mpmath.mpf:
         return _real_roots(polynomial)[index]  # roots come sorted: the same one at any precision
 
-    check = check_candidate(
-        exact, real_roots[index], want_digits=verify_digits, max_depth=max_exact_depth
-    )
+    check = _check(exact, real_roots[index], verify_digits, max_exact_depth)
     if check is None or check.digits < 8:
         return None
     return conclude(
@@ -334,9 +509,7 @@ def _real_roots(polynomial: Sequence[int]) -> list[mpmath.mpf]:
 
 def _holds_exactly(exact, polynomial, verify_digits, max_exact_depth) -> bool:
     c0, c1 = polynomial
-    check = check_candidate(
-        exact, mpmath.mpf(-c0) / c1, want_digits=verify_digits, max_depth=max_exact_depth
-    )
+    check = _check(exact, mpmath.mpf(-c0) / c1, verify_digits, max_exact_depth)
     return check is not None and check.digits >= verify_digits
 
 

@@ -1,6 +1,12 @@
 """Identifying a screened shard: the Möbius lookup and the algebraic test, each candidate
 checked against an exact limit estimate and confirmed independently (kernels.identify).
 
+Slowly converging PCFs (recognised from their degrees by ``converges_slowly``, or by an
+exact walk that settles slowly when the screen gave too few digits) are looked up from an
+accelerated estimate instead of their float64 screen, which has a handful of digits, and
+checked and confirmed on accelerated estimates (method "accelerated"). One that the
+acceleration cannot estimate falls back to the exact path when its screen had the digits.
+
 The catalog's constant expansions only build the float lookup table; the checks compute
 their constants to the precision they need."""
 
@@ -15,9 +21,18 @@ import polars as pl
 
 from conjectura.flows.stages.rows import Row, conjecture_row
 from conjectura.kernels import constants as library
-from conjectura.kernels.identify import Identification, MobiusTable, identify_limit, mobius_table
+from conjectura.kernels.acceleration import converges_slowly
+from conjectura.kernels.identify import (
+    Identification,
+    MobiusTable,
+    accelerated_screen,
+    identify_accelerated,
+    identify_limit,
+    mobius_table,
+    settles_slowly,
+)
 from conjectura.schemas.printing import formula_text, pcf_text
-from conjectura.schemas.spec import PcfSpec
+from conjectura.schemas.spec import IdentifySettings, PcfSpec
 from conjectura.schemas.tables import ConjectureKind
 
 
@@ -26,26 +41,53 @@ def identified_rows(
 ) -> list[Row]:
     """Conjecture rows for the converged limits of one screened shard (its pcf rows)."""
     settings = spec.identify
-    candidates = screened.filter(
-        (pl.col("status") == "converged") & (pl.col("digits") >= settings.lookup_digits)
-    )
+    converged = screened.filter(pl.col("status") == "converged")
     table = _mobius_table(tuple(spec.constants), settings.mobius_bound, _frozen(expansions))
     found = []
-    for row in candidates.iter_rows(named=True):
-        identification = identify_limit(
-            row["a_coeffs"],
-            row["b_coeffs"],
-            row["limit"],
-            row["digits"],
-            table=table,
-            algebraic_degree=settings.algebraic_degree,
-            algebraic_bound=settings.algebraic_bound,
-            verify_digits=settings.verify_digits,
-            max_exact_depth=settings.max_exact_depth,
-        )
+    for row in converged.iter_rows(named=True):
+        identification = identify_row(row, settings, table)
         if identification is not None:
             found.append(pcf_conjecture_row(spec, row, identification, run_id))
     return found
+
+
+def identify_row(
+    row: Mapping[str, Any], settings: IdentifySettings, table: MobiusTable
+) -> Identification | None:
+    """One converged PCF: through acceleration when it converges slowly, else (or when the
+    acceleration has no estimate with lookup_digits) exactly from its screened limit, if
+    that has lookup_digits."""
+    a, b = row["a_coeffs"], row["b_coeffs"]
+    screened_enough = row["digits"] >= settings.lookup_digits
+    depth = settings.max_exact_depth
+    if converges_slowly(a, b) or (
+        not screened_enough and settles_slowly(a, b, below=settings.lookup_digits, max_depth=depth)
+    ):
+        estimate = accelerated_screen(a, b, max_depth=depth)
+        if estimate is not None and estimate.digits >= settings.lookup_digits:
+            return identify_accelerated(
+                a,
+                b,
+                estimate,
+                table=table,
+                algebraic_degree=settings.algebraic_degree,
+                algebraic_bound=settings.algebraic_bound,
+                verify_digits=settings.verify_digits,
+                max_exact_depth=depth,
+            )
+    if not screened_enough:
+        return None
+    return identify_limit(
+        a,
+        b,
+        row["limit"],
+        row["digits"],
+        table=table,
+        algebraic_degree=settings.algebraic_degree,
+        algebraic_bound=settings.algebraic_bound,
+        verify_digits=settings.verify_digits,
+        max_exact_depth=depth,
+    )
 
 
 def pcf_conjecture_row(

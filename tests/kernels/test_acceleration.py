@@ -301,3 +301,22 @@ def test_weights_reproduce_the_limit_of_an_exact_expansion(exponent_squared):
         extrapolated = mpmath.fsum(w * y for w, y in zip(weights, values, strict=True))
         naive_error = abs(values[-1] - limit)
         assert abs(extrapolated - limit) < mpmath.mpf(10) ** -40 * naive_error
+
+
+@pytest.mark.parametrize("exponent_squared", [Fraction(13), Fraction(4, 3)])
+def test_irrational_weights_solve_their_equations_at_identification_size(exponent_squared):
+    """48 nodes at 226 digits (a check at 120 digits): Σ c_i = 1 and Σ c_i·u_i^s = 0 for
+    the 47 smallest s = jα + i, u_i = max(nodes)/m_i, re-evaluated by mpmath at 400
+    digits from the weights alone (solved by FLINT's arb, not mpmath)."""
+    nodes = tuple(range(257, 512, 5))[:48]
+    weights = extrapolation_weights(nodes, exponent_squared, 226)
+    assert len(weights) == 48
+    with mpmath.workdps(400):
+        alpha = mpmath.sqrt(mpmath.mpf(exponent_squared.numerator) / exponent_squared.denominator)
+        lattice = sorted(j * alpha + i for j in range(1, 49) for i in range(48))[:47]
+        u = [mpmath.mpf(nodes[-1]) / m for m in nodes]
+        size = mpmath.fsum(abs(w) for w in weights)
+        assert abs(mpmath.fsum(weights) - 1) < mpmath.mpf(10) ** -200 * size
+        for s in lattice:
+            residual = mpmath.fsum(w * x**s for w, x in zip(weights, u, strict=True))
+            assert abs(residual) < mpmath.mpf(10) ** -200 * size

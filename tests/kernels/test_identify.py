@@ -11,15 +11,19 @@ import pytest
 from conjectura.kernels.constants import LIBRARY, LIBRARY_DIGITS, decimal_expansion
 from conjectura.kernels.exact import GUARD_DIGITS, ExactLimit, agreement_digits, check_candidate
 from conjectura.kernels.identify import (
+    AcceleratedLimits,
+    accelerated_screen,
     coefficient_bits,
     conclude,
     discover_with_constant,
+    identify_accelerated,
     identify_limit,
     integer_polynomial,
     is_verified,
     mobius_table,
     rational_near,
     return_on_investment,
+    settles_slowly,
 )
 from conjectura.kernels.screen import screen_pcfs
 from tests.conftest import REFERENCE_FORMULAS, ReferenceFormula
@@ -281,3 +285,149 @@ def test_a_shallow_coincidence_is_not_called_verified() -> None:
         verify_digits=50,
     )
     assert not found.verified and not found.pslq_confirmed
+
+
+# -- slowly converging PCFs: identification through acceleration ---------------------------
+
+BROUNCKER = ([2], [1, -4, 4])  # PCF(2, (2n-1)^2) = 1 + 4/pi
+
+
+def _identify_slow(a, b, table, *, verify_digits=30, max_exact_depth=32768):
+    estimate = accelerated_screen(a, b, max_depth=max_exact_depth)
+    assert estimate is not None
+    return identify_accelerated(
+        a,
+        b,
+        estimate,
+        table=table,
+        algebraic_degree=4,
+        algebraic_bound=12,
+        verify_digits=verify_digits,
+        max_exact_depth=max_exact_depth,
+    )
+
+
+def _true_digits(value: mpmath.mpf, truth: mpmath.mpf) -> float:
+    with mpmath.workdps(400):
+        error = abs(mpmath.mpf(value) - truth)
+        return float("inf") if error == 0 else -float(mpmath.log10(error / abs(truth)))
+
+
+def test_exact_convergents_of_brouncker_have_a_handful_of_digits() -> None:
+    """Why acceleration: x_2048 of Brouncker's fraction (plain Python integers) is 3 to 5
+    digits from 1 + 4/pi, so the exact path could never verify it."""
+    p_prev, p, q_prev, q = 1, 2, 0, 1
+    for n in range(1, 2049):
+        b_n = (2 * n - 1) ** 2
+        p_prev, p = p, 2 * p + b_n * p_prev
+        q_prev, q = q, 2 * q + b_n * q_prev
+    with mpmath.workdps(60):
+        assert 3 < _true_digits(mpmath.mpf(p) / q, 1 + 4 / mpmath.pi) < 5
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "closed_form"),
+    [
+        ([2], [1, -4, 4], lambda: 1 + 4 / mpmath.pi),
+        ([5], [0, 0, 1], lambda: 2 / (2 * mpmath.log(2) - 1)),  # alpha = 5
+        ([1], [0, 0, 1], lambda: 1 / mpmath.log(2)),  # alpha = 1, the slowest of the three
+        ([0, 2], [4, 1, -1], lambda: (mpmath.sqrt(17) - 1) / 2),  # double root, irrational α
+    ],
+)
+def test_the_accelerated_screen_claims_only_digits_it_has(a, b, closed_form) -> None:
+    estimate = accelerated_screen(a, b, max_depth=32768)
+    assert estimate is not None and estimate.method == "accelerated"
+    assert estimate.digits >= 10  # enough for the lookup
+    with mpmath.workdps(400):
+        truth = +closed_form()
+    assert _true_digits(estimate.value, truth) >= estimate.digits
+
+
+def test_brouncker_is_verified_through_acceleration(table) -> None:
+    found = _identify_slow(*BROUNCKER, table, verify_digits=30)
+    assert found is not None and found.method == "accelerated"
+    assert found.basis == ("1", "pi", "L", "L*pi")
+    assert found.verified and found.pslq_confirmed
+    assert found.digits >= 30 and found.confirmation_digits >= 30
+    # capped by the check's precision (2 * 30 + 20) less the acceleration's guard digits
+    assert found.digits <= 2 * 30 + 20 - 5
+    # confirmed by a second acceleration from deeper convergents
+    assert found.confirmation_depth > found.exact_depth
+    with mpmath.workdps(80):  # the relation, by mpmath alone
+        L, pi = 1 + 4 / mpmath.pi, +mpmath.pi
+        residual = sum(r * v for r, v in zip(found.relation, [1, pi, L, L * pi], strict=True))
+        assert abs(residual) < mpmath.mpf(10) ** -70
+
+
+def test_brouncker_is_not_verified_when_the_acceleration_is_too_shallow(table) -> None:
+    """At depth 256 the extrapolations agree to about 27 digits: the formula is found, but
+    short of verify_digits 30, so it stays numerical and no confirmation is attempted."""
+    found = _identify_slow(*BROUNCKER, table, verify_digits=30, max_exact_depth=256)
+    assert found is not None and found.method == "accelerated"
+    assert found.basis == ("1", "pi", "L", "L*pi")
+    assert found.exact_depth <= 256
+    assert 10 <= found.digits < 30
+    assert not found.verified and not found.pslq_confirmed
+    assert found.confirmation_digits is None
+    with mpmath.workdps(60):  # its digits are still true ones
+        assert _true_digits(mpmath.mpf(found.value), 1 + 4 / mpmath.pi) >= min(found.digits, 15)
+
+
+def test_a_mirror_is_the_negated_limit_and_verified_as_such(table) -> None:
+    """PCF(-2, (2n-1)^2) = -(1 + 4/pi): it reuses its mirror's accelerations, negated."""
+    mirror = AcceleratedLimits([-2], [1, -4, 4])
+    with mpmath.workdps(60):
+        estimate = mirror.estimate(1024)
+        assert estimate is not None
+        assert _true_digits(estimate.value, -(1 + 4 / mpmath.pi)) >= estimate.digits
+    found = _identify_slow([-2], [1, -4, 4], table, verify_digits=30)
+    assert found is not None and found.verified
+    with mpmath.workdps(80):
+        L, pi = -(1 + 4 / mpmath.pi), +mpmath.pi
+        residual = sum(r * v for r, v in zip(found.relation, [1, pi, L, L * pi], strict=True))
+        assert abs(residual) < mpmath.mpf(10) ** -70
+
+
+def test_an_accelerated_check_refutes_a_near_miss() -> None:
+    """A candidate 10^-20 away from 1 + 4/pi agrees with a 25-digit estimate to about 20
+    digits; deeper accelerations settle past that, and the check says no."""
+    limits = AcceleratedLimits(*BROUNCKER)
+    with mpmath.workdps(80):
+        wrong = 1 + 4 / mpmath.pi + mpmath.mpf(10) ** -20
+        assert limits.check(wrong, want_digits=30, max_depth=32768) is None
+        right = limits.check(1 + 4 / mpmath.pi, want_digits=30, max_depth=32768)
+    assert right is not None and right.digits >= 30
+
+
+def test_an_accelerated_confirmation_is_deeper_and_more_precise() -> None:
+    limits = AcceleratedLimits(*BROUNCKER)
+    with mpmath.workdps(80):
+        check = limits.check(1 + 4 / mpmath.pi, want_digits=30, max_depth=32768)
+    assert check is not None
+    confirmation = limits.confirm(lambda: 1 + 4 / mpmath.pi, check.estimate)
+    assert confirmation.estimate.depth > check.estimate.depth
+    assert confirmation.estimate.precision == 2 * check.estimate.precision
+    assert confirmation.digits > check.digits
+
+
+@pytest.mark.parametrize("formula", [f for f in REFERENCE_FORMULAS if f.slow], ids=lambda f: f.id)
+def test_slow_reference_formulas_are_verified_through_acceleration(
+    formula: ReferenceFormula, table
+) -> None:
+    """The CSV's slow rows (1/log2, 1/zeta3), which exact convergents never verify (above),
+    at verify_digits 50."""
+    found = _identify_slow(formula.a, formula.b, table, verify_digits=50)
+    assert found is not None and found.method == "accelerated" and found.verified
+    assert found.digits >= 50 and found.confirmation_digits >= 50
+    with mpmath.workdps(120):
+        L = formula.limit(120)
+        values = [basis_value(e, L) for e in found.basis]
+        residual = sum(r * v for r, v in zip(found.relation, values, strict=True))
+        scale = sum(abs(r * v) for r, v in zip(found.relation, values, strict=True))
+        assert abs(residual) < mpmath.mpf(10) ** -50 * scale
+
+
+def test_settles_slowly_tells_slow_walks_from_fast_and_diverging_ones() -> None:
+    assert settles_slowly(*BROUNCKER, below=10, max_depth=32768)
+    assert not settles_slowly([1, 2], [0, 0, 1], below=10, max_depth=32768)  # 4/pi, fast
+    assert not settles_slowly([1], [-1], below=10, max_depth=32768)  # complex roots: no limit

@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from conjectura.flows.plan import plan_shards
+from conjectura.flows.stages import identify as stage
 from conjectura.flows.stages.identify import identified_rows
 from conjectura.flows.stages.rows import columns_of
 from conjectura.flows.stages.screen import screened_columns
@@ -140,3 +141,113 @@ def test_rows_that_did_not_converge_are_skipped(spec, screened, expansions) -> N
 def test_the_same_shard_gives_the_same_conjecture_ids(spec, screened, expansions, found) -> None:
     again = identified_rows(spec, screened, expansions, "another-run")
     assert [r["conjecture_id"] for r in again] == [r["conjecture_id"] for r in found]
+
+
+# -- slowly converging PCFs: through acceleration ------------------------------------------
+
+SLOW_SPEC = """
+name: slow-identify
+family: pcf
+a: [[1, 6]]
+b: [[-3, 3], [-4, 4], [1, 4]]
+depth: 2000
+constants: [pi, log2]
+identify: {verify_digits: 30%s}
+"""
+
+
+def slow_spec(extra: str = "") -> PcfSpec:
+    parsed = parse_spec(SLOW_SPEC % extra, source="test")
+    assert isinstance(parsed, PcfSpec)
+    return parsed
+
+
+def one_row(a: list[int], b: list[int], limit: float, digits: float) -> pl.DataFrame:
+    """A screened frame of one converged PCF, as the float64 screen leaves a slow one."""
+    return pl.DataFrame(
+        {
+            "id": [pcf_id(a, b)],
+            "a_coeffs": [a],
+            "b_coeffs": [b],
+            "status": ["converged"],
+            "limit": [limit],
+            "digits": [digits],
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def slow_expansions() -> dict[str, str]:
+    with mpmath.workdps(1100):
+        return {"pi": mpmath.nstr(+mpmath.pi, 1060), "log2": mpmath.nstr(mpmath.log(2), 1060)}
+
+
+BROUNCKER = ([2], [1, -4, 4])  # PCF(2, (2n-1)^2) = 1 + 4/pi
+
+
+def brouncker_frame() -> pl.DataFrame:
+    """Screened to 3.7 digits (float64 at depth 2000), below lookup_digits."""
+    with mpmath.workdps(30):
+        near = float(1 + 4 / mpmath.pi) + 2e-4
+    return one_row(*BROUNCKER, near, 3.7)
+
+
+def test_brouncker_is_verified_through_acceleration(slow_expansions) -> None:
+    spec = slow_spec()
+    (row,) = identified_rows(spec, brouncker_frame(), slow_expansions, "run-slow")
+    assert row["formula"] == "PCF(2, 4n^2-4n+1) = (pi + 4)/pi"
+    assert row["method"] == "accelerated"
+    assert row["status"] == "verified"
+    assert row["digits"] >= 30 and row["confirmation_digits"] >= 30
+    assert row["pslq_confirmed"] is True
+    assert row["roi"] >= 2
+    assert row["exact_depth"] >= 1000  # the deepest convergent the acceleration used
+    with mpmath.workdps(80):
+        L, pi = 1 + 4 / mpmath.pi, +mpmath.pi
+        values = [1, pi, L, L * pi]
+        residual = sum(r * v for r, v in zip(row["relation"], values, strict=True))
+        assert abs(residual) < mpmath.mpf(10) ** -70
+
+
+def test_brouncker_is_numerical_when_the_acceleration_is_too_shallow(slow_expansions) -> None:
+    spec = slow_spec(", max_exact_depth: 256")
+    (row,) = identified_rows(spec, brouncker_frame(), slow_expansions, "run-slow")
+    assert row["formula"] == "PCF(2, 4n^2-4n+1) = (pi + 4)/pi"
+    assert row["method"] == "accelerated"
+    assert row["status"] == "numerical"
+    assert 10 <= row["digits"] < 30
+    assert row["exact_depth"] <= 256
+    assert row["confirmation_digits"] is None
+    assert row["pslq_confirmed"] is False
+
+
+def test_a_slow_pcf_screened_to_lookup_digits_goes_through_acceleration(slow_expansions) -> None:
+    """PCF(4, n^2) = 6/(3 pi - 8): its screen has 13 digits, and exact convergents reach
+    about 18 at depth 32768 (numerical before); accelerated, it is verified."""
+    with mpmath.workdps(30):
+        value = 6 / (3 * mpmath.pi - 8)
+    spec = slow_spec()
+    (row,) = identified_rows(
+        spec, one_row([4], [0, 0, 1], float(value), 13.0), slow_expansions, "r"
+    )
+    assert row["method"] == "accelerated" and row["status"] == "verified"
+    assert row["formula"] == "PCF(4, n^2) = 6/(3*pi - 8)"
+
+
+def test_a_slow_pcf_without_an_accelerated_estimate_falls_back_to_the_exact_path(
+    slow_expansions, monkeypatch
+) -> None:
+    """When the acceleration has nothing (here: forced), a row screened to lookup_digits
+    is identified exactly, as before: numerical, with exact convergents' digits."""
+    monkeypatch.setattr(stage, "accelerated_screen", lambda a, b, max_depth: None)
+    with mpmath.workdps(30):
+        value = 6 / (3 * mpmath.pi - 8)
+    spec = slow_spec(", max_exact_depth: 4096")
+    (row,) = identified_rows(
+        spec, one_row([4], [0, 0, 1], float(value), 13.0), slow_expansions, "r"
+    )
+    assert row["method"] == "exact" and row["status"] == "numerical"
+    assert row["formula"] == "PCF(4, n^2) = 6/(3*pi - 8)"
+    assert row["digits"] < 30
+    # and a slow row below lookup_digits has no exact fallback
+    assert identified_rows(spec, brouncker_frame(), slow_expansions, "r") == []
