@@ -559,7 +559,10 @@ def discover_with_constant(
             return None
         c = constant_value(name)
         with mpmath.workdps(search_digits):
-            found = mpmath.pslq([1, c, L, L * c], maxcoeff=max_coeff, maxsteps=50_000)
+            vector = [mpmath.mpf(1), +c, +L, L * c]
+            if any(v == 0 for v in vector):  # PSLQ raises on a zero entry
+                return None
+            found = mpmath.pslq(vector, maxcoeff=max_coeff, maxsteps=50_000)
         if found is None or (found[2] == 0 and found[3] == 0):
             return None
         p0, p1, q0, q1 = found[0], found[1], -found[2], -found[3]
