@@ -560,9 +560,10 @@ def discover_with_constant(
         c = constant_value(name)
         with mpmath.workdps(search_digits):
             vector = [mpmath.mpf(1), +c, +L, L * c]
-            if any(v == 0 for v in vector):  # PSLQ raises on a zero entry
+            try:
+                found = mpmath.pslq(vector, maxcoeff=max_coeff, maxsteps=50_000)
+            except ValueError:  # an entry below the working precision reads as zero
                 return None
-            found = mpmath.pslq(vector, maxcoeff=max_coeff, maxsteps=50_000)
         if found is None or (found[2] == 0 and found[3] == 0):
             return None
         p0, p1, q0, q1 = found[0], found[1], -found[2], -found[3]
