@@ -52,6 +52,10 @@ class CatalogReader:
         """Ingested sequences; decode a term with :func:`decode_int`."""
         return self.table(TableKind.SEQUENCES)
 
+    def families(self) -> pl.LazyFrame:
+        """One row per PCF conjecture: its family, representative and certificate."""
+        return self.table(TableKind.FAMILIES)
+
     def conjectures_with_pcf(self) -> pl.LazyFrame:
         """Each PCF conjecture beside its screened row (limit, digits, dynamics metrics)."""
         pcf = (

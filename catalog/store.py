@@ -157,6 +157,63 @@ class Catalog:
             os.replace(temporary, final)
         return final
 
+    def annotate(
+        self,
+        table: TableLike,
+        partition: Mapping[str, str],
+        values: pl.DataFrame,
+        *,
+        on: str,
+    ) -> int:
+        """Set some nullable columns of committed rows: ``values`` holds ``on`` (a column
+        that identifies a row) and the columns to set; rows of the partition whose ``on``
+        appears in it get those values, every other row and column stays as it was.
+        Returns the number of rows changed.
+
+        For columns that a later stage derives from rows already committed (a conjecture's
+        family, say). Each file is rewritten whole, keeping its name, shard keys and row
+        order (so the footers' row ranges stay true), to .staging and renamed over the old
+        one, under the partition's exclusive lock: a reader sees the old file or the new,
+        and a commit waits. A crash half-way leaves some files set and others not, never a
+        row lost or doubled; setting the same values again changes nothing more."""
+        table = table_of(table)
+        self.ensure_version()
+        columns = [c for c in values.columns if c != on]
+        for column in columns:
+            if column not in table.schema.names or not table.schema.field(column).nullable:
+                raise CatalogError(f"{table.name}.{column}: not a nullable column to annotate")
+        if values[on].is_duplicated().any():
+            raise CatalogError(f"{table.name}: annotations name a row ({on}) twice")
+        wanted = values.select(on, *[pl.col(c).alias(f"__new_{c}") for c in columns])
+        changed = 0
+        directory = self.partition_dir(table, partition)
+        with self.partition_lock(table, partition, exclusive=True):
+            for path in sorted(directory.glob("*.parquet")):
+                frame = read_rows(path, table)
+                hits = frame.select(pl.col(on).is_in(wanted[on].implode()).sum()).item()
+                if not hits:
+                    continue
+                joined = frame.join(wanted, on=on, how="left", maintain_order="left")
+                frame = joined.with_columns(
+                    pl.when(pl.col(on).is_in(wanted[on].implode()))
+                    .then(pl.col(f"__new_{c}"))
+                    .otherwise(pl.col(c))
+                    .alias(c)
+                    for c in columns
+                ).select(table.schema.names)
+                footer = read_footer(path)
+                compacted = path.name.startswith(COMPACTED_PREFIX)
+                keys = list(footer.keys) if compacted else [path.stem]
+                key_rows = dict(footer.key_rows) if compacted else None
+                temporary = self.staging_dir() / f"{uuid.uuid4().hex}.parquet"
+                try:
+                    write_file(frame, temporary, table, keys, key_rows or None)
+                    os.replace(temporary, path)
+                finally:
+                    temporary.unlink(missing_ok=True)
+                changed += hits
+        return changed
+
     def committed_keys(self, table: TableLike, partition: Mapping[str, str]) -> set[str]:
         """Keys of every shard committed to one partition, compacted or not."""
         table = table_of(table)

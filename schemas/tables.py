@@ -23,6 +23,7 @@ class TableKind(StrEnum):
     RUNS = "runs"
     CLUSTERS = "clusters"
     SEQUENCES = "sequences"
+    FAMILIES = "families"
 
 
 class ConjectureKind(StrEnum):
@@ -68,6 +69,13 @@ SCHEMA_HISTORY: tuple[SchemaStep, ...] = (
             )
         },
     ),
+    SchemaStep(
+        8,
+        "families of equivalent PCF conjectures, and whether each formula is known or new",
+        True,
+        {"conjectures": ("family_id", "known", "novelty", "trivial")},
+        ("families",),
+    ),
 )
 """Every step since the last one that was not additive; nothing older is readable.
 
@@ -93,6 +101,18 @@ working precision, constants recomputed there) confirms it to the threshold too,
 return on investment is at least 2 (LIReC); a recurrence is verified when it predicts at
 least its unknowns + 10 further terms exactly. ``numerical``: the relation holds to every
 digit the estimate has, but one of those conditions is not met (slow convergence, say)."""
+
+
+NOVELTIES = ("known", "known-constant-new-pcf", "new")
+"""How new a PCF conjecture is against the curated formula library (kernels/formulas.csv):
+``known``: a certificate relates its PCF to a library PCF; ``known-constant-new-pcf``: its
+limit is a rational Möbius image of a library formula's limit but no certificate relates the
+PCFs (a new formula for a known constant); ``new``: neither."""
+
+FAMILY_KINDS = ("representative", "mirror", "shift", "scale", "coboundary")
+"""How a family member relates to its representative: the representative itself, its mirror
+PCF(-a, b), a shift n -> n + k, a rescaling (s·a, s²·b), or any other certificate
+(compositions of the simple ones included)."""
 
 
 def _field(name: str, type_: pa.DataType, meaning: str, *, nullable: bool = False) -> pa.Field:
@@ -274,6 +294,34 @@ CONJECTURES = Table(
                 "digits below the threshold)",
                 nullable=True,
             ),
+            _field(
+                "family_id",
+                pa.string(),
+                "pcf_limit: the family (see the families table) of PCFs equivalent to the "
+                "subject; null for other kinds and until the run's families stage has run",
+                nullable=True,
+            ),
+            _field(
+                "known",
+                pa.string(),
+                "name of the curated library formula (kernels/formulas.csv) to which a "
+                "certificate relates the subject's PCF, else null",
+                nullable=True,
+            ),
+            _field(
+                "novelty",
+                pa.string(),
+                f"pcf_limit: one of {', '.join(NOVELTIES)} (see the families table); null for "
+                "other kinds",
+                nullable=True,
+            ),
+            _field(
+                "trivial",
+                pa.string(),
+                "why the formula is trivial (a quadratic irrational from constant "
+                "coefficients, a member of a one-parameter family the library marks), else null",
+                nullable=True,
+            ),
         ]
     ),
 )
@@ -366,8 +414,61 @@ SEQUENCES = Table(
     ),
 )
 
+FAMILIES = Table(
+    name=TableKind.FAMILIES,
+    partition_by=(),
+    description="One row per PCF conjecture (kind pcf_limit): the family of equivalent PCFs it "
+    "belongs to, its representative, and the exact certificate relating them, "
+    "M_member(n)·U(n+1) = c(n)·U(n)·M_rep(n+k) with M(n) = [[0, b(n)], [1, a(n)]]. "
+    "Recomputed over a space's conjectures at the end of each run that adds to it (one file "
+    "per space, replaced whole).",
+    schema=pa.schema(
+        [
+            _field(
+                "family_id",
+                pa.string(),
+                "fam- and 12 hex digits of sha256 of the representative's coefficients: "
+                "stable across runs while the representative stays",
+            ),
+            _field("space", pa.string(), "the pcf partition of the conjectures"),
+            _field("conjecture_id", pa.string(), "the member conjecture"),
+            _field("pcf_id", pa.int64(), "the member's id in the pcf table"),
+            _field("a_coeffs", INT_LIST, "the member's a(n), ascending"),
+            _field("b_coeffs", INT_LIST, "the member's b(n), ascending"),
+            _field("rep_a_coeffs", INT_LIST, "the representative's a(n), ascending"),
+            _field("rep_b_coeffs", INT_LIST, "the representative's b(n), ascending"),
+            _field(
+                "kind", pa.string(), f"how the member relates: one of {', '.join(FAMILY_KINDS)}"
+            ),
+            _field(
+                "certificate",
+                pa.string(),
+                'JSON {"U": [["u11", "u12"], ["u21", "u22"]], "c": "...", "shift": k}, entries '
+                "polynomials or rational functions of n that sympy parses, with "
+                "M_member(n)·U(n+1) = c(n)·U(n)·M_rep(n+k) exactly; checked by substitution "
+                "before it is written",
+            ),
+            _field(
+                "limit_map",
+                pa.list_(INT_LIST),
+                "T = A_member·U(1)·(M_rep(1)···M_rep(k))^-1·A_rep^-1 as coprime integers "
+                "[[t11, t12], [t21, t22]], A = [[1, a(0)], [0, 1]]: L_member = (t11·L_rep + "
+                "t12)/(t21·L_rep + t22), checked against both limits",
+            ),
+            _field(
+                "delta",
+                pa.float64(),
+                "the member's FR δ (the dynamics used to group candidates), null when its "
+                "metrics could not be computed",
+                nullable=True,
+            ),
+            _field("run_id", pa.string(), "run whose families stage wrote the row"),
+        ]
+    ),
+)
+
 TABLES: dict[TableKind, Table] = {
-    t.name: t for t in (PCF, CONJECTURES, CONSTANTS, RUNS, CLUSTERS, SEQUENCES)
+    t.name: t for t in (PCF, CONJECTURES, CONSTANTS, RUNS, CLUSTERS, SEQUENCES, FAMILIES)
 }
 """Keyed by TableKind; a plain string such as ``"pcf"`` finds the same entry."""
 

@@ -274,3 +274,38 @@ def test_catalogs_this_code_cannot_read_are_refused(
         Catalog(tmp_path).commit(PCF, pcf_columns([1], "s"), partition={"space": "x"}, key="s")
     assert json.loads((tmp_path / "catalog.json").read_text()) == content  # left as it was
     assert not (tmp_path / "pcf").exists()
+
+
+def test_annotate_sets_columns_of_the_named_rows_only(tmp_path: Path) -> None:
+    from conjectura.catalog.maintenance import compact
+
+    catalog = Catalog(tmp_path)
+    space = {"space": "s-1"}
+    catalog.commit(PCF, pcf_columns([1, 2], "a"), partition=space, key="a")
+    catalog.commit(PCF, pcf_columns([3, 4], "b"), partition=space, key="b")
+    compact(catalog, PCF)
+    catalog.commit(PCF, pcf_columns([5, 6], "c"), partition=space, key="c")
+    values = pl.DataFrame({"id": [2, 5, 99], "metrics_reason": ["x", "y", "z"]})
+
+    assert catalog.annotate(PCF, space, values, on="id") == 2  # id 99 is nowhere
+
+    frame = catalog.scan(PCF).sort("id").collect()
+    assert frame["metrics_reason"].to_list() == [None, "x", None, None, "y", None]
+    assert frame["limit"].to_list() == [1.27] * 6  # other columns untouched
+    # shard keys and their row ranges survive, in the compacted file and the own one
+    assert catalog.read_shard(PCF, space, "b")["id"].to_list() == [3, 4]
+    assert catalog.read_shard(PCF, space, "c")["id"].to_list() == [5, 6]
+    assert catalog.committed_keys(PCF, space) == {"a", "b", "c"}
+    # the same values again: the same rows, nothing doubled
+    catalog.annotate(PCF, space, values, on="id")
+    assert catalog.scan(PCF).collect().height == 6
+
+
+def test_annotate_refuses_columns_that_are_not_nullable(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path)
+    catalog.commit(PCF, pcf_columns([1], "a"), partition={"space": "s"}, key="a")
+    with pytest.raises(CatalogError, match=r"pcf\.limit|pcf\.depth"):
+        catalog.annotate(PCF, {"space": "s"}, pl.DataFrame({"id": [1], "depth": [3]}), on="id")
+    with pytest.raises(CatalogError, match="twice"):
+        values = pl.DataFrame({"id": [1, 1], "metrics_reason": ["x", "y"]})
+        catalog.annotate(PCF, {"space": "s"}, values, on="id")

@@ -25,7 +25,7 @@ def test_every_table_kind_names_its_table() -> None:
     for kind, table in TABLES.items():
         assert table.name == kind and TABLES[kind.value] is table and table_of(kind.value) is table
     assert {k.value for k in TableKind} == {
-        "pcf", "conjectures", "constants", "runs", "clusters", "sequences"
+        "pcf", "conjectures", "constants", "runs", "clusters", "sequences", "families"
     }  # fmt: skip
     assert f"{TableKind.RUNS}" == "runs" and table_of(RUNS) is RUNS
     with pytest.raises(KeyError, match="no table 'run'"):
