@@ -174,3 +174,38 @@ def sequences_by_id(catalog: Catalog, ids: Sequence[str]) -> pl.DataFrame:
         .sort("seq_id")
         .collect()
     )
+
+
+NOVELTY_ORDER = {"new": 0, "known-constant-new-pcf": 1, "known": 2}
+"""How the families overview ranks novelty: what a reader came for first."""
+
+
+def families_overview(catalog: Catalog, space: str | None = None) -> pl.DataFrame:
+    """One row per family (of one space, or of all): its representative's conjecture
+    (subject, formula, digits, status), member count, δ, novelty, known name and trivial
+    reason; non-trivial new families first, then new formulas for known constants, then
+    known ones, trivial families last; most members first within each."""
+    families = catalog.scan(TableKind.FAMILIES)
+    if space is not None:
+        families = families.filter(pl.col("space") == space)
+    sizes = families.group_by("family_id").agg(members=pl.len())
+    representatives = families.filter(pl.col("kind") == "representative").select(
+        "family_id", "space", "conjecture_id", "rep_a_coeffs", "rep_b_coeffs", "delta"
+    )
+    conjectures = catalog.scan(TableKind.CONJECTURES).select(
+        "conjecture_id", "subject", "formula", "digits", "status", "novelty", "known", "trivial"
+    )
+    return (
+        representatives.join(sizes, on="family_id")
+        .join(conjectures.unique("conjecture_id"), on="conjecture_id", how="left")
+        .with_columns(
+            rank=pl.col("novelty").replace_strict(NOVELTY_ORDER, default=3),
+            is_trivial=pl.col("trivial").is_not_null(),
+        )
+        .sort(
+            ["is_trivial", "rank", "members", "digits"],
+            descending=[False, False, True, True],
+        )
+        .drop("rank", "is_trivial")
+        .collect()
+    )
