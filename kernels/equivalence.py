@@ -350,16 +350,25 @@ def _multiplier_candidates(member: Pcf, rep: Pcf, shift: int, max_degree: int) -
                 ((-ratio.numerator,), (ratio.denominator,)),
             ]
     if a_m and a_r and len(a_m) != len(a_r):
-        top, bottom = fmpz_poly(list(a_m)), fmpz_poly(list(a_r))
-        common = top.gcd(bottom)
-        num, den = _int_coefficients(top // common), _int_coefficients(bottom // common)
-        if den[-1] < 0:
-            num, den = tuple(-x for x in num), tuple(-x for x in den)
-        found += [(num, den), (tuple(-x for x in num), den)]
+        # Inflation by g(n) (a -> g(n)·a, b -> g(n)·g(n-1)·b) has c = g(n) with
+        # U = diag(g(n-1), 1); the deflation back has c = 1/g(n-1) with U = diag(1, g(n)).
+        for lag in (0, -1):
+            ratio = _reduced_ratio(_shifted(a_m, lag), _shifted(a_r, lag))
+            found += [ratio, (tuple(-x for x in ratio[0]), ratio[1])]
     unique = list(dict.fromkeys(found))
     if not b_m:
         return unique
     return [m for m in unique if _determinant_test(b_m, b_r, m, max_degree)]
+
+
+def _reduced_ratio(top: tuple[int, ...], bottom: tuple[int, ...]) -> Multiplier:
+    """top/bottom in lowest terms, the denominator's leading coefficient positive."""
+    top_poly, bottom_poly = fmpz_poly(list(top)), fmpz_poly(list(bottom))
+    common = top_poly.gcd(bottom_poly)
+    num, den = _int_coefficients(top_poly // common), _int_coefficients(bottom_poly // common)
+    if den[-1] < 0:
+        return tuple(-x for x in num), tuple(-x for x in den)
+    return num, den
 
 
 def _int_coefficients(poly: fmpz_poly) -> tuple[int, ...]:

@@ -184,6 +184,17 @@ def test_e_closed_form_through_the_map() -> None:
         assert agreement_digits(mapped, -2 / (mpmath.e - 1)) >= 50
 
 
+def test_inflation_and_deflation() -> None:
+    """a -> g(n)·a, b -> g(n)·g(n-1)·b with g(n) = n + 2: c = g(n) one way, 1/g(n-1) back."""
+    inflated: Pcf = ((6, 5, 1), (2, 5, 4, 1))  # (n+2)(n+3), (n+2)(n+1)(n+1)
+    forward, backward = find_certificate(inflated, E_REP), find_certificate(E_REP, inflated)
+    assert forward is not None and backward is not None
+    assert forward.c == N + 2 and backward.c == 1 / (N + 1)
+    assert kind_of(forward) == kind_of(backward) == "coboundary"
+    assert_limits_related(inflated, E_REP, forward)
+    assert_limits_related(E_REP, inflated, backward)
+
+
 # PCFs for 4/pi-related values and log 2 (slow: the error falls like a power of 1/n).
 PI_MINUS_4: Pcf = ((-2,), (0, 0, 1))  # 2/(pi - 4)
 THREE_PI_MINUS_8: Pcf = ((-2,), (0, 2, 1))  # -4/(3 pi - 8)
