@@ -1,20 +1,26 @@
 """A static, self-contained HTML report of a catalog: formulas typeset (matplotlib
-mathtext, inline SVG), per-conjecture convergence plots, cluster planes, runs over time.
-No script, no network: every picture is inlined. Conjectures are paginated."""
+mathtext, inline SVG), per-conjecture convergence plots, cluster planes, runs over time,
+and a page of PCF families whose formulas are MathML (latex2mathml; browsers lay it out
+natively). No script, no network: every picture is inlined. Conjectures are paginated."""
 
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
+import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import polars as pl
+from latex2mathml.converter import convert as latex_to_mathml
 from matplotlib import mathtext
 
 from conjectura.catalog import queries
@@ -26,6 +32,13 @@ from conjectura.schemas import printing
 PAGE_SIZE = 50
 MAX_PLOTTED = 500  # convergence plots beyond this many conjectures are summarised away
 CURVE_DEPTH = 300
+MAX_FAMILIES = 200  # families beyond this many are counted, not shown
+MAX_MEMBERS = 100  # members listed under one family; the rest are counted
+CF_LEVELS = 3  # integer levels of a representative's continued fraction before the general one
+KIND_ORDER = {"representative": 0, "mirror": 1, "shift": 2, "scale": 3, "coboundary": 4}
+CERTIFICATE_TEX = r"M_{\mathrm{member}}(n)\,U(n+1) = c(n)\,U(n)\,M_{\mathrm{rep}}(n+k)"
+STEP_MATRIX_TEX = r"M(n) = \left(\begin{matrix}0 & b(n) \\ 1 & a(n)\end{matrix}\right)"
+MOBIUS_TEX = r"L = \frac{t_{11} L_{\mathrm{rep}} + t_{12}}{t_{21} L_{\mathrm{rep}} + t_{22}}"
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
@@ -34,6 +47,14 @@ td,th{border-bottom:1px solid #ddd;padding:6px 8px;text-align:left;vertical-alig
 th{background:#f4f4f4} .verified{color:#176f2c;font-weight:600} .numerical{color:#a65f00}
 .formula svg{max-width:560px;height:auto} img.curve{width:260px}
 nav a{margin-right:1em} .muted{color:#777;font-size:.9em} .planes img{width:48%}
+math{font-size:1.15em;math-style:normal;
+  font-family:"Latin Modern Math","STIX Two Math","DejaVu Math TeX Gyre",math}
+math[display=block]{margin:.4em 0}
+section.family{border-top:2px solid #ccc;margin-top:2em;padding-top:.5em}
+.family-head{display:flex;gap:2em;align-items:center;flex-wrap:wrap}
+table.facts{width:auto} table.facts th{width:9em} .new{color:#176f2c;font-weight:600}
+.known-constant-new-pcf{color:#2e5c99;font-weight:600} .trivial{color:#a65f00}
+details{margin:.8em 0} summary{cursor:pointer;font-weight:600}
 """
 
 
@@ -53,8 +74,16 @@ def _png(figure) -> str:
 
 
 def _curve(a: list[int], b: list[int]) -> str | None:
+    """The PNG data URI of a PCF's convergence plot (None when it has no error curve)."""
+    return _cached_curve(tuple(a), tuple(b))
+
+
+# The families page draws representatives the conjecture pages have drawn already; a plot
+# takes ~70 ms and its data URI ~20 kB, so a bounded cache pays.
+@functools.lru_cache(maxsize=MAX_PLOTTED + MAX_FAMILIES)
+def _cached_curve(a: tuple[int, ...], b: tuple[int, ...]) -> str | None:
     try:
-        ns, errors = error_curve(a, b, CURVE_DEPTH)
+        ns, errors = error_curve(list(a), list(b), CURVE_DEPTH)
     except ValueError:
         return None
     figure, axes = plt.subplots(figsize=(3.2, 1.9), dpi=90)
@@ -66,8 +95,21 @@ def _curve(a: list[int], b: list[int]) -> str | None:
     return _png(figure)
 
 
+def mathml(tex: str, *, block: bool = False) -> str:
+    """A <math> element of a TeX formula (latex2mathml), for the browser to lay out; a
+    formula the converter cannot read shows as its TeX source instead of failing the page."""
+    try:
+        markup = latex_to_mathml(tex, display="block" if block else "inline")
+    except Exception:  # latex2mathml's errors share no base class; one formula is not worth a page
+        return f"<code class='tex'>{html.escape(tex)}</code>"
+    # latex2mathml writes operators as character references but copies the text of a name
+    # (\mathrm{...}) as it is: a bare & there must become &amp; in HTML
+    return re.sub(r"&(?!#x[0-9A-Fa-f]+;)", "&amp;", markup)
+
+
 def build_report(reader: CatalogReader, out: Path) -> list[Path]:
-    """Write index.html and conjectures-NNN.html under ``out``; return their paths."""
+    """Write index.html, conjectures-NNN.html and families.html under ``out``; return
+    their paths (families.html last)."""
     out.mkdir(parents=True, exist_ok=True)
     conjectures = reader.conjectures().sort(["status", "digits"], descending=[True, True]).collect()
     pages = max(1, -(-conjectures.height // PAGE_SIZE))
@@ -78,6 +120,9 @@ def build_report(reader: CatalogReader, out: Path) -> list[Path]:
         path = out / f"conjectures-{page + 1:03d}.html"
         path.write_text(_conjecture_page(rows, page, pages))
         written.append(path)
+    families = out / "families.html"
+    families.write_text(_families_page(reader, pages))
+    written.append(families)
     return written
 
 
@@ -91,7 +136,7 @@ def _document(title: str, body: str) -> str:
 
 def _nav(pages: int) -> str:
     links = "".join(f"<a href='conjectures-{i:03d}.html'>page {i}</a>" for i in range(1, pages + 1))
-    return f"<nav><a href='index.html'>summary</a>{links}</nav>"
+    return f"<nav><a href='index.html'>summary</a><a href='families.html'>families</a>{links}</nav>"
 
 
 def _index(reader: CatalogReader, conjectures: pl.DataFrame, pages: int) -> str:
@@ -176,3 +221,148 @@ def _conjecture_page(rows: pl.DataFrame, page: int, pages: int) -> str:
             f"{MAX_PLOTTED} conjectures only.</p>"
         )
     return _document(f"conjectures {page + 1}", "".join(body))
+
+
+def _families_page(reader: CatalogReader, pages: int) -> str:
+    """families.html: counts, then one section per family in the overview's order (new,
+    non-trivial families first), its members folded under a <details> element."""
+    overview = queries.families_overview(reader.catalog)
+    body = ["<h1>Families of PCFs</h1>", _nav(pages)]
+    if overview.height == 0:
+        body.append(
+            "<p>This catalog has no families yet. A run's families stage groups its PCF "
+            "conjectures into families; catalogs written before it existed have none.</p>"
+        )
+        return _document("families", "".join(body))
+    conjectures = (
+        reader.conjectures()
+        .select("conjecture_id", "formula", "basis", "relation")
+        .unique("conjecture_id")
+    )
+    members = reader.families().join(conjectures, on="conjecture_id", how="left").collect()
+    body.append(
+        "<p>A <b>family</b> gathers PCF conjectures whose limits are equivalent: each "
+        f"member's limit is a Möbius transformation {mathml(MOBIUS_TEX)} of its "
+        "representative's. A <b>certificate</b> proves a membership exactly, with a matrix "
+        "U(n), a factor c(n) and a shift k such that "
+        f"{mathml(CERTIFICATE_TEX)}, where {mathml(STEP_MATRIX_TEX)}.</p>"
+    )
+    body.append(_family_counts(overview, members))
+    shown = overview.head(MAX_FAMILIES)
+    by_family = members.partition_by("family_id", as_dict=True)
+    for number, family in enumerate(shown.iter_rows(named=True), start=1):
+        rows = by_family.get((family["family_id"],), members.clear())
+        body.append(_family_section(number, family, rows))
+    if overview.height > MAX_FAMILIES:
+        body.append(
+            f"<p class='muted'>{overview.height - MAX_FAMILIES:,} of {overview.height:,} "
+            f"families are not shown here (the page stops after {MAX_FAMILIES}); the "
+            "catalog's families table holds them all.</p>"
+        )
+    return _document("families", "".join(body))
+
+
+def _family_counts(overview: pl.DataFrame, members: pl.DataFrame) -> str:
+    """A table of families, members, families by novelty and trivial families."""
+    novelty = overview.group_by(pl.col("novelty").fill_null("not set")).len().sort("novelty")
+    kinds = members.group_by("kind").len()
+    kinds = kinds.sort(pl.col("kind").replace_strict(KIND_ORDER, default=len(KIND_ORDER)))
+    rows = [
+        ("families", overview.height),
+        ("members (PCF conjectures)", members.height),
+        *((f"families with novelty {n}", k) for n, k in novelty.iter_rows()),
+        ("trivial families", overview["trivial"].is_not_null().sum()),
+        *((f"members of kind {n}", k) for n, k in kinds.iter_rows()),
+    ]
+    cells = "".join(f"<tr><td>{html.escape(name)}</td><td>{n:,}</td></tr>" for name, n in rows)
+    return f"<h2>Counts</h2><table class='facts'>{cells}</table>"
+
+
+def _family_section(number: int, family: dict[str, Any], rows: pl.DataFrame) -> str:
+    """One family: its representative as a continued fraction with its convergence plot,
+    the representative's conjecture, and its other members with certificates."""
+    a, b = family["rep_a_coeffs"], family["rep_b_coeffs"]
+    representative = rows.filter(pl.col("kind") == "representative").head(1)
+    curve = _curve(a, b)
+    picture = f"<img class='curve' alt='convergence' src='{curve}'>" if curve else ""
+    formula = family["formula"] or printing.pcf_text(a, b)
+    relation = ""
+    if representative.height and representative["relation"][0] is not None:
+        tex = printing.relation_tex(representative["basis"][0], representative["relation"][0])
+        relation = f"<div>{mathml(tex)}</div>"
+    novelty = family["novelty"] or "-"
+    if family["known"]:
+        novelty += f" ({family['known']})"
+    facts = [
+        ("formula", f"{html.escape(formula)}{relation}", ""),
+        ("digits", _number(family["digits"], ".1f"), ""),
+        ("δ", _number(family["delta"], ".3f"), ""),
+        ("status", html.escape(family["status"] or "-"), family["status"] or ""),
+        ("novelty", html.escape(novelty), family["novelty"] or ""),
+    ]
+    if family["trivial"]:
+        facts.append(("trivial", html.escape(family["trivial"]), "trivial"))
+    facts.append(("members", f"{family['members']:,}", ""))
+    table = "".join(
+        f"<tr><th>{name}</th><td class='{html.escape(css)}'>{value}</td></tr>"
+        for name, value, css in facts
+    )
+    subject = html.escape(family["subject"] or printing.pcf_text(a, b))
+    return (
+        f"<section class='family' id='{html.escape(family['family_id'])}'>"
+        f"<h2>{number}. {subject}</h2><p class='muted'>{html.escape(family['family_id'])}"
+        f" in {html.escape(family['space'])}</p>"
+        f"<div class='family-head'><div>"
+        f"{mathml(printing.continued_fraction_tex(a, b, CF_LEVELS), block=True)}</div>"
+        f"{picture}</div><table class='facts'>{table}</table>{_members(rows)}</section>"
+    )
+
+
+def _members(rows: pl.DataFrame) -> str:
+    """The family's members other than its representative, folded in a <details> element:
+    each PCF typeset, its kind, its certificate and its limit map."""
+    others = (
+        rows.filter(pl.col("kind") != "representative")
+        .with_columns(order=pl.col("kind").replace_strict(KIND_ORDER, default=len(KIND_ORDER)))
+        .sort("order", "pcf_id")
+    )
+    if others.height == 0:
+        return "<p class='muted'>No other members.</p>"
+    kinds = others.group_by("kind", "order").len().sort("order")
+    summary = ", ".join(f"{n} {html.escape(kind)}" for kind, _, n in kinds.iter_rows())
+    plural = "s" if others.height != 1 else ""
+    lines = [
+        f"<details><summary>{others.height:,} equivalent PCF{plural}: {summary}</summary>"
+        "<table><tr><th>member</th><th>kind</th><th>certificate</th>"
+        "<th>limit</th></tr>"
+    ]
+    for member in others.head(MAX_MEMBERS).iter_rows(named=True):
+        pcf = mathml(printing.pcf_tex(member["a_coeffs"], member["b_coeffs"]))
+        formula = member["formula"] or ""
+        lines.append(
+            f"<tr><td>{pcf}<div class='muted'>{html.escape(formula)}</div></td>"
+            f"<td>{html.escape(member['kind'])}</td>"
+            f"<td>{_typeset_or_text(printing.certificate_tex, member['certificate'])}</td>"
+            f"<td>{_typeset_or_text(printing.mobius_map_tex, member['limit_map'])}</td></tr>"
+        )
+    lines.append("</table>")
+    if others.height > MAX_MEMBERS:
+        lines.append(
+            f"<p class='muted'>{others.height - MAX_MEMBERS:,} of {others.height:,} members "
+            "are not listed here.</p>"
+        )
+    lines.append("</details>")
+    return "".join(lines)
+
+
+def _typeset_or_text(tex_of: Callable[[Any], str], value: Any) -> str:
+    """MathML of ``tex_of(value)``; the value as text when the printer refuses it (a
+    malformed certificate should show, not break the page)."""
+    try:
+        return mathml(tex_of(value))
+    except ValueError:
+        return f"<code>{html.escape(str(value))}</code>"
+
+
+def _number(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)

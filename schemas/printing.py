@@ -2,16 +2,20 @@
 
 Every readable formula (catalog ``formula`` column, CLI tables, plot titles, the HTML
 report) comes from here, so one value always reads the same wherever it appears. The
-module needs only the standard library: it works from the integers a conjecture stores
-(basis and relation), never from kernel objects.
+module needs only the standard library (and sympy, imported when a family certificate
+is printed): it works from the integers a conjecture stores (basis and relation), never
+from kernel objects.
 
 Plain text conventions: polynomials highest power first without spaces (``2n+1``);
 values with spaced operators (``(1 + sqrt5)/2``); products written with ``*``. TeX is
-limited to what matplotlib's mathtext typesets (the report renders with it).
+limited to what matplotlib's mathtext typesets (the report renders with it), except the
+functions under "TeX for MathML", written for latex2mathml (the report's families page),
+which reads more of LaTeX (cfrac, ddots, matrices).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Sequence
@@ -592,3 +596,117 @@ def _mathrm_escaped(text: str) -> str:
         out.append(_MATHRM_ESCAPES.get(ch, ch))
         i += 1
     return "".join(out)
+
+
+# -- TeX for MathML -------------------------------------------------------------------------
+# The families page of the report typesets with latex2mathml and lets the browser lay the
+# MathML out; latex2mathml reads more than mathtext does (\cfrac, \ddots, matrices).
+
+
+def continued_fraction_tex(a: Sequence[int], b: Sequence[int], terms: int = 3) -> str:
+    r"""The PCF a(0) + b(1)/(a(1) + b(2)/(a(2) + ...)) written out as a continued fraction:
+    its first ``terms`` levels with their integer values a(0), b(1), a(1), ..., then the
+    general level with b(n) and a(n) as polynomials in n. PCF(2n+1, n^2), terms=3, reads
+    ``1 + \cfrac{1}{3 + \cfrac{4}{5 + \cfrac{9}{\ddots + \cfrac{n^{2}}{2n+1 + \ddots}}}}``.
+
+    A negative numerator is written as a subtraction (``1 - \cfrac{2}{...}``; for the
+    general level when b's leading coefficient is negative), a zero a(i) is left out, and
+    a PCF whose a and b are both constant has no general level (it would repeat the
+    integers): ``1 + \cfrac{1}{1 + \cfrac{1}{1 + \ddots}}``. Raises ValueError for
+    ``terms`` < 1."""
+    if terms < 1:
+        raise ValueError(f"a continued fraction needs at least one level, not {terms}")
+    if all(int(c) == 0 for c in [*a[1:], *b[1:]]):
+        inner = _tail_tex(str(_value_at(a, terms)), _value_at(b, terms + 1))
+    else:
+        b_sign = -1 if _leading_coefficient(b) < 0 else 1
+        general = _tail_tex(polynomial_tex(a), b_sign)
+        numerator = polynomial_tex([b_sign * int(c) for c in b])
+        inner = _level_tex(r"\ddots", b_sign, numerator, general)
+    for level in range(terms - 1, -1, -1):
+        numerator = _value_at(b, level + 1)
+        inner = _level_tex(str(_value_at(a, level)), numerator, str(abs(numerator)), inner)
+    return inner
+
+
+def _value_at(coefficients: Sequence[int], n: int) -> int:
+    return sum(int(c) * n**power for power, c in enumerate(coefficients))
+
+
+def _leading_coefficient(coefficients: Sequence[int]) -> int:
+    """The coefficient of the highest power that is not zero (0 for the zero polynomial)."""
+    return next((int(c) for c in reversed(coefficients) if int(c)), 0)
+
+
+def _level_tex(head: str, sign: int, numerator: str, rest: str) -> str:
+    r"""``head + \cfrac{numerator}{rest}``, ``-`` for a negative ``sign``; a zero head is
+    left out."""
+    fraction = rf"\cfrac{{{numerator}}}{{{rest}}}"
+    if head == "0":
+        return fraction if sign >= 0 else f"-{fraction}"
+    return f"{head} {'-' if sign < 0 else '+'} {fraction}"
+
+
+def _tail_tex(head: str, sign: int) -> str:
+    r"""``head + \ddots``: a level of the continued fraction and the rest left out."""
+    if head == "0":
+        return r"\ddots" if sign >= 0 else r"-\ddots"
+    return rf"{head} {'-' if sign < 0 else '+'} \ddots"
+
+
+def certificate_tex(certificate_json: str) -> str:
+    r"""A family certificate as TeX: the matrix U(n), the factor c(n) and the shift k,
+    ``U(n) = \left(\begin{matrix}1 & 0 \\ 0 & -1\end{matrix}\right),\quad c(n) = -1,\quad k = 0``
+    (\left( and \right) rather than pmatrix: latex2mathml marks only those fences stretchy,
+    so the brackets grow with the matrix).
+
+    The certificate is the families table's JSON {"U": [["u11", "u12"], ["u21", "u22"]],
+    "c": "...", "shift": k}, whose entries are expressions in n, and means
+    M_member(n)·U(n+1) = c(n)·U(n)·M_rep(n+k). sympy reads and typesets the entries
+    (rational functions print as fractions). Raises ValueError for text that is not such
+    a certificate."""
+    import sympy  # only here: the rest of the module stays standard-library only
+
+    try:
+        certificate = json.loads(certificate_json)
+        rows, factor, shift = certificate["U"], certificate["c"], int(certificate["shift"])
+        if len(rows) != 2 or any(len(row) != 2 for row in rows):
+            raise ValueError("U is not 2x2")
+    except (TypeError, KeyError, ValueError) as err:
+        raise ValueError(f"not a family certificate: {certificate_json!r} ({err})") from None
+    n = sympy.Symbol("n")
+
+    def entry_tex(entry: object) -> str:
+        return sympy.latex(sympy.sympify(str(entry), locals={"n": n}))
+
+    matrix = r" \\ ".join(" & ".join(entry_tex(u) for u in row) for row in rows)
+    return (
+        rf"U(n) = \left(\begin{{matrix}}{matrix}\end{{matrix}}\right),\quad "
+        rf"c(n) = {entry_tex(factor)},\quad k = {shift}"
+    )
+
+
+def mobius_map_tex(
+    limit_map: Sequence[Sequence[int]],
+    member: str = "L",
+    representative: str = r"L_{\mathrm{rep}}",
+) -> str:
+    r"""The limit map [[t11, t12], [t21, t22]] of a family member as TeX,
+    L = (t11·L_rep + t12)/(t21·L_rep + t22) simplified: zero terms and unit factors are
+    not written, a common factor is divided out and the denominator's leading coefficient
+    made positive, so [[1, 0], [0, -1]] reads ``L = -L_{\mathrm{rep}}`` and
+    [[0, 4], [1, 0]] reads ``L = \frac{4}{L_{\mathrm{rep}}}``. Raises ValueError when the
+    map is not 2x2 or its denominator is zero."""
+    if len(limit_map) != 2 or any(len(row) != 2 for row in limit_map):
+        raise ValueError(f"a limit map is a 2x2 matrix, not {limit_map!r}")
+    (t11, t12), (t21, t22) = ((int(t) for t in row) for row in limit_map)
+    if t21 == 0 and t22 == 0:
+        raise ValueError(f"the limit map {limit_map!r} has a zero denominator")
+    # the denominator's leading coefficient is t21, or t22 when t21 is zero
+    g = math.gcd(t11, t12, t21, t22) * (-1 if (t21 or t22) < 0 else 1)
+    t11, t12, t21, t22 = t11 // g, t12 // g, t21 // g, t22 // g
+    numerator = _linear_tex(t12, t11, representative)
+    denominator = _linear_tex(t22, t21, representative)
+    if denominator == "1":
+        return f"{member} = {numerator}"
+    return rf"{member} = \frac{{{numerator}}}{{{denominator}}}"
