@@ -209,3 +209,30 @@ def families_overview(catalog: Catalog, space: str | None = None) -> pl.DataFram
         .drop("rank", "is_trivial")
         .collect()
     )
+
+
+FAMILY_INPUT_COLUMNS = [
+    "conjecture_id", "space", "pcf_id", "a_coeffs", "b_coeffs", "basis", "relation",
+    "formula", "digits", "status",
+]  # fmt: skip
+
+
+def space_pcf_conjectures(catalog: Catalog, space: str) -> pl.DataFrame:
+    """A space's PCF-limit conjectures with their screened limit and stored FR δ (null when
+    the space has no metrics): what the families stage needs."""
+    conjectures = (
+        catalog.scan(TableKind.CONJECTURES)
+        .filter((pl.col("space") == space) & (pl.col("kind") == ConjectureKind.PCF_LIMIT.value))
+        .select(FAMILY_INPUT_COLUMNS)
+    )
+    screened = (
+        catalog.scan(TableKind.PCF)
+        .filter(pl.col("space") == space)
+        .select(pl.col("id").alias("pcf_id"), "limit", "delta_fr")
+    )
+    return (
+        conjectures.join(screened, on="pcf_id", how="left")
+        .unique(["conjecture_id"], keep="first")
+        .sort("conjecture_id")
+        .collect()
+    )

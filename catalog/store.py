@@ -36,7 +36,7 @@ import fcntl
 import json
 import os
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -163,11 +163,11 @@ class Catalog:
         partition: Mapping[str, str],
         values: pl.DataFrame,
         *,
-        on: str,
+        on: str | Sequence[str],
     ) -> int:
-        """Set some nullable columns of committed rows: ``values`` holds ``on`` (a column
-        that identifies a row) and the columns to set; rows of the partition whose ``on``
-        appears in it get those values, every other row and column stays as it was.
+        """Set some nullable columns of committed rows: ``values`` holds the ``on`` columns
+        (which together identify a row) and the columns to set; rows of the partition that
+        ``values`` names get those values, every other row and column stays as it was.
         Returns the number of rows changed.
 
         For columns that a later stage derives from rows already committed (a conjecture's
@@ -178,24 +178,27 @@ class Catalog:
         row lost or doubled; setting the same values again changes nothing more."""
         table = table_of(table)
         self.ensure_version()
-        columns = [c for c in values.columns if c != on]
+        keys = [on] if isinstance(on, str) else list(on)
+        columns = [c for c in values.columns if c not in keys]
         for column in columns:
             if column not in table.schema.names or not table.schema.field(column).nullable:
                 raise CatalogError(f"{table.name}.{column}: not a nullable column to annotate")
-        if values[on].is_duplicated().any():
-            raise CatalogError(f"{table.name}: annotations name a row ({on}) twice")
-        wanted = values.select(on, *[pl.col(c).alias(f"__new_{c}") for c in columns])
+        if values.select(keys).is_duplicated().any():
+            raise CatalogError(f"{table.name}: annotations name a row ({', '.join(keys)}) twice")
+        wanted = values.select(
+            *keys, *[pl.col(c).alias(f"__new_{c}") for c in columns], __hit=pl.lit(True)
+        )
         changed = 0
         directory = self.partition_dir(table, partition)
         with self.partition_lock(table, partition, exclusive=True):
             for path in sorted(directory.glob("*.parquet")):
                 frame = read_rows(path, table)
-                hits = frame.select(pl.col(on).is_in(wanted[on].implode()).sum()).item()
+                joined = frame.join(wanted, on=keys, how="left", maintain_order="left")
+                hits = int(joined["__hit"].sum())
                 if not hits:
                     continue
-                joined = frame.join(wanted, on=on, how="left", maintain_order="left")
                 frame = joined.with_columns(
-                    pl.when(pl.col(on).is_in(wanted[on].implode()))
+                    pl.when(pl.col("__hit"))
                     .then(pl.col(f"__new_{c}"))
                     .otherwise(pl.col(c))
                     .alias(c)
@@ -203,11 +206,11 @@ class Catalog:
                 ).select(table.schema.names)
                 footer = read_footer(path)
                 compacted = path.name.startswith(COMPACTED_PREFIX)
-                keys = list(footer.keys) if compacted else [path.stem]
+                shard_keys = list(footer.keys) if compacted else [path.stem]
                 key_rows = dict(footer.key_rows) if compacted else None
                 temporary = self.staging_dir() / f"{uuid.uuid4().hex}.parquet"
                 try:
-                    write_file(frame, temporary, table, keys, key_rows or None)
+                    write_file(frame, temporary, table, shard_keys, key_rows or None)
                     os.replace(temporary, path)
                 finally:
                     temporary.unlink(missing_ok=True)

@@ -71,6 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
     run.add_argument(
+        "--all",
+        action="store_true",
+        help="end with every conjecture row instead of one line per family",
+    )
+    run.add_argument(
         "--max-in-flight",
         type=int,
         default=8,
@@ -338,7 +343,8 @@ def _report(args: argparse.Namespace) -> int:
     except FileNotFoundError as err:
         raise BadInput(str(err)) from None
     pages = build_report(reader, args.out)
-    print(f"{pages[0]} ({len(pages) - 1} conjecture pages)")
+    conjecture_pages = sum(p.name.startswith("conjectures-") for p in pages)
+    print(f"{pages[0]} ({conjecture_pages} conjecture pages, families.html)")
     return EXIT_OK
 
 
@@ -515,7 +521,8 @@ def _run(args: argparse.Namespace) -> int:
         )
     console.print(family.summary(spec, summary), highlight=False)
     print_breakdown(console, catalog, spec)
-    print_conjectures(console, catalog, spec)
+    if args.all or not print_families(console, catalog, spec):
+        print_conjectures(console, catalog, spec)
     return EXIT_OK
 
 
@@ -532,6 +539,55 @@ def print_breakdown(console: Console, catalog: Catalog, spec: Spec) -> None:
     if counts:
         parts = [f"{m}/{k} {v:,} of {n:,}" for (m, k), (v, n) in sorted(counts.items())]
         console.print("by method/basis (verified of all): " + ", ".join(parts), highlight=False)
+
+
+def print_families(console: Console, catalog: Catalog, spec: Spec) -> bool:
+    """One line per family of the spec's space, non-trivial new ones first; False when the
+    space has no families (a family without them, or none found)."""
+    from conjectura.catalog import queries
+    from conjectura.schemas.printing import pcf_text
+
+    frame = queries.families_overview(catalog, spec.label)
+    if frame.is_empty():
+        return False
+    members = int(frame["members"].sum())
+    novelty = dict(frame.group_by("novelty").len().iter_rows())
+    trivial = int(frame["trivial"].is_not_null().sum())
+    console.print(
+        f"{members:,} PCF conjectures in {frame.height:,} families: "
+        f"{novelty.get('new', 0):,} new, "
+        f"{novelty.get('known-constant-new-pcf', 0):,} new PCF for a known constant, "
+        f"{novelty.get('known', 0):,} known; {trivial:,} trivial "
+        "(--all lists every conjecture)",
+        highlight=False,
+    )
+    table = RichTable(title=f"families of {spec.name} ({frame.height})", title_justify="left")
+    for column, justify in (
+        ("members", "right"),
+        ("representative", "left"),
+        ("formula", "left"),
+        ("digits", "right"),
+        ("δ", "right"),
+        ("novelty", "left"),
+    ):
+        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for row in frame.iter_rows(named=True):
+        novelty_text = row["novelty"] or "-"
+        if row["known"]:
+            novelty_text += f" ({row['known']})"
+        if row["trivial"]:
+            novelty_text += f", trivial: {row['trivial']}"
+        style = "green" if row["status"] == "verified" else "yellow"
+        table.add_row(
+            str(row["members"]),
+            pcf_text(row["rep_a_coeffs"], row["rep_b_coeffs"]),
+            f"[{style}]{row['formula']}[/]",
+            f"{row['digits']:.1f}",
+            "-" if row["delta"] is None else f"{row['delta']:.3f}",
+            novelty_text,
+        )
+    console.print(table)
+    return True
 
 
 def print_conjectures(console: Console, catalog: Catalog, spec: Spec) -> None:

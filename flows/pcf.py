@@ -3,7 +3,8 @@
 plan shards -> per shard: screen (+ metrics), then identify (the lookup, then the deep
 relation search on what it left, ``identify.deep: all``) -> once all are in: cluster each
 dynamics plane, then cluster-led discovery (with the deep search on the labelled clusters'
-members for ``identify.deep: clusters``). Tasks read their inputs from the
+members for ``identify.deep: clusters``) -> families: the space's conjectures grouped into
+families of equivalent PCFs, each known or new. Tasks read their inputs from the
 catalog, call a pure stage (:mod:`conjectura.flows.stages`) and commit what it returns;
 the flow plans, submits with a bound, and reports.
 """
@@ -30,12 +31,13 @@ from conjectura.flows.runs import (
     commit_constants,
     recorded_run,
 )
-from conjectura.flows.stages import deep, discovery, identify, screen
+from conjectura.flows.stages import deep, discovery, families, identify, screen
 from conjectura.flows.stages.rows import columns_of
 from conjectura.kernels.clustering import PLANES, plane_name
 from conjectura.kernels.constants import register_user_constants
+from conjectura.kernels.formulas import load_library
 from conjectura.schemas.spec import PcfSpec
-from conjectura.schemas.tables import CONJECTURES, ConjectureKind, TableKind
+from conjectura.schemas.tables import CONJECTURES, FAMILIES, ConjectureKind, TableKind
 
 # -- keys: what a committed file of each stage is called in the catalog -------------------
 
@@ -51,6 +53,11 @@ def clusters_key(spec: PcfSpec, plane: tuple[str, str]) -> str:
 
 def discovery_key(spec: PcfSpec, chunk: int) -> str:
     return f"{spec.label}-cluster-{spec.spec_hash[:8]}-{chunk:05d}"
+
+
+def families_key(spec: PcfSpec) -> str:
+    """A space's families: one file, replaced whole each time they are recomputed."""
+    return spec.label
 
 
 def _space(spec: PcfSpec) -> dict[str, str]:
@@ -161,6 +168,28 @@ def discover_chunk(
     return {"chunk": chunk, "conjectures": len(rows), "verified": verified, **searched}
 
 
+@task(name="find-families", retries=TASK_RETRIES, cache_policy=NO_CACHE)
+def find_families(spec: PcfSpec, catalog_root: str, run_id: str) -> Manifest:
+    """Group the space's PCF conjectures into families of equivalent PCFs (certificates
+    checked), against the formula library; set each conjecture's family_id, known, novelty
+    and trivial, then replace the space's families file (last: it marks the stage done).
+
+    Recomputed whole at the end of every run: a retry or a later run in the same space
+    writes the same rows again, never a second copy."""
+    register_user_constants(spec.constant_expressions)  # this worker's process
+    catalog = Catalog(catalog_root)
+    conjectures = queries.space_pcf_conjectures(catalog, spec.label)
+    deltas = dict(zip(conjectures["pcf_id"], conjectures["delta_fr"], strict=True))
+    found = families.family_rows(conjectures, deltas, load_library(), run_id)
+    annotations = found.annotations.with_columns(space=pl.lit(spec.label))
+    catalog.annotate(TableKind.CONJECTURES, _PCF_LIMITS, annotations, on=["space", "conjecture_id"])
+    catalog.commit(
+        TableKind.FAMILIES, columns_of(found.rows, FAMILIES), partition={}, key=families_key(spec)
+    )
+    count = found.annotations["family_id"].n_unique() if found.rows else 0
+    return {"families": count, "members": len(found.rows), "pairs_tried": found.pairs_tried}
+
+
 # -- the flow ------------------------------------------------------------------------------
 
 
@@ -235,6 +264,14 @@ def pcf_search(
             bounded(todo, submit, bars, max_in_flight=max_in_flight)
         if spec.dynamics is not None and spec.dynamics.cluster is not None:
             _cluster_and_discover(spec, catalog, run_id, expansions, show_progress, max_in_flight)
+        with StageBars(show_progress) as bars:
+            bars.add("families", total=1, done=0)
+            bounded(
+                [spec],
+                lambda s: [("families", find_families.submit(s, catalog_root, run_id))],
+                bars,
+                max_in_flight=1,
+            )
         totals.update(queries.space_counts(catalog, spec.label))
         totals.update(queries.conjecture_counts(catalog, spec.label, ConjectureKind.PCF_LIMIT))
     return {"run_id": run_id, "shards": len(shards), "skipped": len(shards) - len(todo), **totals}

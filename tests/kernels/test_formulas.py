@@ -29,7 +29,7 @@ FORMULAS = load_library()  # strictly: a malformed packaged row fails collection
 
 WORKING_DIGITS = 50
 FAST_DIGITS = 30  # exponentially converging: exact convergents, at most depth 4096
-SLOW_DIGITS = 25  # polynomially converging: accelerated estimate (measured >= 33 at 2048)
+SLOW_DIGITS = 20  # the weakest, sqrt-family-4n-plus-1 at m = 1, gives 23.2 at depth 2048
 SLOW_DEPTH = 2048
 PSLQ_DIGITS = 50
 RELATION_HEIGHT = 1000  # largest coefficient a Möbius relation of the library may need
