@@ -565,7 +565,7 @@ def print_families(console: Console, catalog: Catalog, spec: Spec) -> bool:
     for column, justify in (
         ("members", "right"),
         ("representative", "left"),
-        ("formula", "left"),
+        ("value", "left"),
         ("digits", "right"),
         ("δ", "right"),
         ("novelty", "left"),
@@ -578,10 +578,12 @@ def print_families(console: Console, catalog: Catalog, spec: Spec) -> bool:
         if row["trivial"]:
             novelty_text += f", trivial: {row['trivial']}"
         style = "green" if row["status"] == "verified" else "yellow"
+        subject = pcf_text(row["rep_a_coeffs"], row["rep_b_coeffs"])
+        value = row["formula"].removeprefix(f"{subject} = ")  # the printer's own layout
         table.add_row(
             str(row["members"]),
-            pcf_text(row["rep_a_coeffs"], row["rep_b_coeffs"]),
-            f"[{style}]{row['formula']}[/]",
+            subject,
+            f"[{style}]{value}[/] ({row['status']})",
             f"{row['digits']:.1f}",
             "-" if row["delta"] is None else f"{row['delta']:.3f}",
             novelty_text,
