@@ -444,7 +444,37 @@ def _catalog_recheck(args: argparse.Namespace) -> int:
         f"{recheck.summary(results)}; {elapsed:.1f} s",
         highlight=False,
     )
-    return EXIT_FAILURE if any(r.verdict is recheck.Verdict.FALSE for r in results) else EXIT_OK
+    false_certificates = _recheck_certificates(console, catalog)
+    false_rows = any(r.verdict is recheck.Verdict.FALSE for r in results)
+    return EXIT_FAILURE if false_rows or false_certificates else EXIT_OK
+
+
+def _recheck_certificates(console: Console, catalog: Catalog) -> int:
+    """Every families row's certificate and limit map, re-derived with plain sympy;
+    returns how many are false."""
+    import time
+
+    from conjectura.catalog import api
+    from conjectura.flows.stages.recheck_families import recheck_certificate
+
+    families = api.CatalogReader(catalog).families().collect()
+    if families.is_empty():
+        return 0
+    started = time.perf_counter()
+    results = [recheck_certificate(row) for row in families.iter_rows(named=True)]
+    false = [r for r in results if not r.holds]
+    for result in false:
+        console.print(
+            f"[red]false certificate:[/] {result.family_id} {result.conjecture_id}: "
+            f"{escape(result.reason)}",
+            highlight=False,
+        )
+    console.print(
+        f"family certificates: {len(results) - len(false):,} hold, {len(false):,} false; "
+        f"{time.perf_counter() - started:.1f} s",
+        highlight=False,
+    )
+    return len(false)
 
 
 def _existing_catalog(root: Path | None) -> Catalog:
