@@ -36,6 +36,20 @@ def _conventions() -> list[str]:
         f"`{printing.formula_text(printing.pcf_text(a, b), basis, relation)}` "
         f"(`{printing.relation_text(basis, relation)}`).",
         "",
+        "A family (table `families`) relates a member PCF to its representative by a "
+        "certificate: a rational matrix U(n), a rational function c(n) and a shift k with "
+        "M_member(n)·U(n+1) = c(n)·U(n)·M_rep(n+k) exactly, M(n) = [[0, b(n)], [1, a(n)]]. "
+        "The limits are then related by the Möbius map T = A_member·U(1)·(M_rep(1)···"
+        "M_rep(k))^-1·A_rep^-1 with A = [[1, a(0)], [0, 1]] (column `limit_map`): "
+        "L_member = (t11·L_rep + t12)/(t21·L_rep + t22). Worked example: "
+        f"`{printing.pcf_text([3, 2], [1, 2, 1])}` is "
+        f"`{printing.pcf_text(a, b)}` shifted by one, certificate "
+        '`{"U": [["1", "0"], ["0", "1"]], "c": "1", "shift": 1}`: '
+        "U = I, c = 1 and M_member(n) = M_rep(n+1); T = A_member·(M_rep(1))^-1·A_rep^-1 = "
+        "[[0, 1], [1, -1]] (up to a factor), so L_member = 1/(L_rep - 1) = 1/(4/pi - 1) "
+        "= pi/(4 - pi). The mirror PCF(-a, b) has U = diag(1, -1), c = -1, k = 0 and "
+        "T = [[1, 0], [0, -1]]: L_member = -L_rep.",
+        "",
     ]
 
 
