@@ -512,7 +512,12 @@ def esma_formula_text(
 
 
 def constant_tex(name: str) -> str:
-    r"""TeX of a constant's name: ``pi`` -> ``\pi``; unknown names upright."""
+    r"""TeX of a constant's name: ``pi`` -> ``\pi``, a product ``e*e*e`` -> ``e^{3}``;
+    unknown names upright."""
+    if "*" in name:
+        factors = name.split("*")
+        counts = {f: factors.count(f) for f in dict.fromkeys(factors)}
+        return "".join(constant_tex(f) + (f"^{{{k}}}" if k > 1 else "") for f, k in counts.items())
     if name in _CONSTANT_TEX:
         return _CONSTANT_TEX[name]
     d = _surd_radicand(name)

@@ -388,6 +388,8 @@ def test_esma_formula_text() -> None:
         ("gompertz", r"\delta_G"),
         ("L", "L"),
         ("my_const", r"\mathrm{my\_const}"),
+        ("e*e*e", "e^{3}"),
+        ("pi*zeta3*pi", r"\pi^{2}\zeta(3)"),
     ],
 )
 def test_constant_tex(name: str, expected: str) -> None:
