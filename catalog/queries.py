@@ -236,3 +236,27 @@ def space_pcf_conjectures(catalog: Catalog, space: str) -> pl.DataFrame:
         .sort("conjecture_id")
         .collect()
     )
+
+
+def pcf_conjecture_spaces(catalog: Catalog) -> list[str]:
+    """The spaces that have PCF-limit conjectures, sorted."""
+    frame = (
+        catalog.scan(TableKind.CONJECTURES)
+        .filter(pl.col("kind") == ConjectureKind.PCF_LIMIT.value)
+        .select(pl.col("space").unique())
+        .collect()
+    )
+    return sorted(s for s in frame["space"].to_list() if s is not None)
+
+
+def user_constants(catalog: Catalog) -> dict[str, str]:
+    """The user constants the catalog's constants table holds: name -> mpmath expression."""
+    from conjectura.kernels.constants import USER_SOURCE
+
+    frame = (
+        catalog.scan(TableKind.CONSTANTS)
+        .filter(pl.col("source") == USER_SOURCE)
+        .select("name", "expression")
+        .collect()
+    )
+    return dict(frame.iter_rows())

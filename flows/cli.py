@@ -154,11 +154,20 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="every row, numerical and sequence limits too (default: verified rows)",
     )
+    families = actions.add_parser(
+        "families",
+        help="recompute the families of each space's PCF conjectures (after an upgrade of "
+        "the formula library, or for a catalog written before families existed)",
+    )
+    families.add_argument(
+        "--space", action="append", help="only this space (repeatable; default: every space)"
+    )
     for sub, handler in (
         (check, _catalog_check),
         (compact, _catalog_compact),
         (migrate, _catalog_migrate),
         (recheck, _catalog_recheck),
+        (families, _catalog_families),
     ):
         sub.add_argument("--catalog", type=Path, help="catalog root")
         sub.set_defaults(handler=handler)
@@ -447,6 +456,30 @@ def _catalog_recheck(args: argparse.Namespace) -> int:
     false_certificates = _recheck_certificates(console, catalog)
     false_rows = any(r.verdict is recheck.Verdict.FALSE for r in results)
     return EXIT_FAILURE if false_rows or false_certificates else EXIT_OK
+
+
+def _catalog_families(args: argparse.Namespace) -> int:
+    from conjectura.catalog import queries
+    from conjectura.flows.pcf import commit_families
+    from conjectura.flows.runs import new_run_id
+    from conjectura.kernels.constants import register_user_constants
+
+    catalog = _existing_catalog(args.catalog)
+    spaces = queries.pcf_conjecture_spaces(catalog)
+    unknown = sorted(set(args.space or ()) - set(spaces))
+    if unknown:
+        raise BadInput(
+            f"no PCF conjectures in space {', '.join(unknown)} of {catalog.root} "
+            f"(spaces with some: {', '.join(spaces) or 'none'})"
+        )
+    register_user_constants(queries.user_constants(catalog))
+    run_id = f"families-{new_run_id()}"
+    for space in args.space or spaces:
+        manifest = commit_families(catalog, space, run_id)
+        print(
+            f"{space}: {manifest['members']:,} PCF conjectures in {manifest['families']:,} families"
+        )
+    return EXIT_OK
 
 
 def _recheck_certificates(console: Console, catalog: Catalog) -> int:

@@ -55,11 +55,6 @@ def discovery_key(spec: PcfSpec, chunk: int) -> str:
     return f"{spec.label}-cluster-{spec.spec_hash[:8]}-{chunk:05d}"
 
 
-def families_key(spec: PcfSpec) -> str:
-    """A space's families: one file, replaced whole each time they are recomputed."""
-    return spec.label
-
-
 def _space(spec: PcfSpec) -> dict[str, str]:
     return {"space": spec.label}
 
@@ -170,22 +165,24 @@ def discover_chunk(
 
 @task(name="find-families", retries=TASK_RETRIES, cache_policy=NO_CACHE)
 def find_families(spec: PcfSpec, catalog_root: str, run_id: str) -> Manifest:
-    """Group the space's PCF conjectures into families of equivalent PCFs (certificates
-    checked), against the formula library; set each conjecture's family_id, known, novelty
+    """Group the space's PCF conjectures into families (see :func:`commit_families`)."""
+    register_user_constants(spec.constant_expressions)  # this worker's process
+    return commit_families(Catalog(catalog_root), spec.label, run_id)
+
+
+def commit_families(catalog: Catalog, space: str, run_id: str) -> Manifest:
+    """Group a space's PCF conjectures into families of equivalent PCFs (certificates
+    checked) against the formula library; set each conjecture's family_id, known, novelty
     and trivial, then replace the space's families file (last: it marks the stage done).
 
-    Recomputed whole at the end of every run: a retry or a later run in the same space
-    writes the same rows again, never a second copy."""
-    register_user_constants(spec.constant_expressions)  # this worker's process
-    catalog = Catalog(catalog_root)
-    conjectures = queries.space_pcf_conjectures(catalog, spec.label)
+    Recomputed whole each time: a retry, a later run in the same space or a refresh
+    (``conjectura catalog families``) writes the same rows again, never a second copy."""
+    conjectures = queries.space_pcf_conjectures(catalog, space)
     deltas = dict(zip(conjectures["pcf_id"], conjectures["delta_fr"], strict=True))
     found = families.family_rows(conjectures, deltas, load_library(), run_id)
-    annotations = found.annotations.with_columns(space=pl.lit(spec.label))
+    annotations = found.annotations.with_columns(space=pl.lit(space))
     catalog.annotate(TableKind.CONJECTURES, _PCF_LIMITS, annotations, on=["space", "conjecture_id"])
-    catalog.commit(
-        TableKind.FAMILIES, columns_of(found.rows, FAMILIES), partition={}, key=families_key(spec)
-    )
+    catalog.commit(TableKind.FAMILIES, columns_of(found.rows, FAMILIES), partition={}, key=space)
     count = found.annotations["family_id"].n_unique() if found.rows else 0
     return {"families": count, "members": len(found.rows), "pairs_tried": found.pairs_tried}
 

@@ -362,3 +362,46 @@ def test_conjecture_breakdown_counts_by_method_basis_kind_and_status(tmp_path: P
         ("accelerated", "powers", "verified"): 1,
         ("-", "-", "numerical"): 1,
     }
+
+
+def test_families_overview_puts_non_trivial_new_families_first(tmp_path: Path) -> None:
+    store = Catalog(tmp_path)
+    # (conjecture, family, kind, novelty, trivial); family sizes 1, 2, 1, 1
+    members = [
+        ("k", "fam-known", "representative", "known", None),
+        ("k2", "fam-known", "mirror", "known", None),
+        ("n", "fam-new", "representative", "new", None),
+        ("c", "fam-constant", "representative", "known-constant-new-pcf", None),
+        ("t", "fam-trivial", "representative", "new", "quadratic irrational"),
+    ]
+    rows = []
+    for cid, family, _, novelty, trivial in members:
+        rows.append({**conjecture(cid, pcf_id=1, a=[1], b=[1]), "family_id": family,
+                     "novelty": novelty, "trivial": trivial})  # fmt: skip
+    store.commit(TableKind.CONJECTURES, columns(rows), partition={"kind": "pcf_limit"}, key="c")
+    family_rows = [
+        {
+            "family_id": family,
+            "space": SPACE,
+            "conjecture_id": cid,
+            "pcf_id": 1,
+            "a_coeffs": [1],
+            "b_coeffs": [1],
+            "rep_a_coeffs": [1],
+            "rep_b_coeffs": [1],
+            "kind": kind,
+            "certificate": "{}",
+            "limit_map": [[1, 0], [0, 1]],
+            "delta": None,
+            "run_id": "run-1",
+        }
+        for cid, family, kind, _, _ in members
+    ]
+    store.commit(TableKind.FAMILIES, columns(family_rows), partition={}, key=SPACE)
+    overview = queries.families_overview(store, SPACE)
+    assert overview["family_id"].to_list() == [
+        "fam-new", "fam-constant", "fam-known", "fam-trivial"
+    ]  # fmt: skip
+    assert overview["members"].to_list() == [1, 1, 2, 1]
+    assert overview["conjecture_id"].to_list() == ["n", "c", "k", "t"]  # representatives
+    assert queries.families_overview(store, OTHER).is_empty()

@@ -309,3 +309,16 @@ def test_annotate_refuses_columns_that_are_not_nullable(tmp_path: Path) -> None:
     with pytest.raises(CatalogError, match="twice"):
         values = pl.DataFrame({"id": [1, 1], "metrics_reason": ["x", "y"]})
         catalog.annotate(PCF, {"space": "s"}, values, on="id")
+
+
+def test_annotate_on_several_columns_touches_only_rows_matching_all(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path)
+    one, two = {"space": "one"}, {"space": "two"}
+    catalog.commit(PCF, pcf_columns([1, 2], "a"), partition=one, key="a")
+    catalog.commit(PCF, pcf_columns([1, 2], "b"), partition=two, key="b")
+    values = pl.DataFrame({"id": [1], "shard": ["b"], "metrics_reason": ["set"]})
+    # the same id in another shard (file) is another row: left alone
+    assert catalog.annotate(PCF, one, values, on=["id", "shard"]) == 0
+    assert catalog.annotate(PCF, two, values, on=["id", "shard"]) == 1
+    frame = catalog.scan(PCF).filter(pl.col("metrics_reason").is_not_null()).collect()
+    assert frame.select("space", "id").rows() == [("two", 1)]

@@ -4,6 +4,9 @@ spec replaces the families file instead of adding to it."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import mpmath
@@ -96,3 +99,29 @@ def test_a_second_run_replaces_the_families_instead_of_adding(catalog_root: Path
     assert sorted(after["family_id"]) == sorted(before["family_id"])
     assert after_conjectures.height == before_conjectures.height
     assert len(list((catalog_root / "families").glob("*.parquet"))) == 1
+
+
+def test_catalog_families_recomputes_the_same_families(catalog_root: Path) -> None:
+    _, before = tables(catalog_root)
+    refresh = subprocess.run(
+        [sys.executable, "-m", "conjectura.flows.cli", "catalog", "families"],
+        env={**os.environ, "CONJECTURA_CATALOG": str(catalog_root)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert refresh.returncode == 0, refresh.stderr
+    assert f"{before.height} PCF conjectures in" in refresh.stdout
+    _, after = tables(catalog_root)
+    assert after.sort("conjecture_id")["family_id"].to_list() == (
+        before.sort("conjecture_id")["family_id"].to_list()
+    )
+    assert set(after["run_id"]) != set(before["run_id"])  # rewritten by the refresh
+    bad = subprocess.run(
+        [sys.executable, "-m", "conjectura.flows.cli", "catalog", "families", "--space", "nope"],
+        env={**os.environ, "CONJECTURA_CATALOG": str(catalog_root)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert bad.returncode == 2 and "no PCF conjectures in space nope" in bad.stderr
