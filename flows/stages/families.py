@@ -60,6 +60,10 @@ DELTA_TOLERANCE = 0.1
 """Largest difference of FR δ (at METRICS_DEPTH) between two PCFs worth a solve: members
 of one family measured here differ by up to ~0.07 (shifts change the early terms)."""
 
+MAX_DEGREE = 2
+"""Largest degree of U's polynomial entries solved for (tests/benchmarks/bench_families.py
+measures what 1 and 3 find and cost on the default run)."""
+
 MAP_CHECK_DIGITS = 30
 """The limit map is checked to min(this, both members' digits) less 2."""
 
@@ -189,12 +193,15 @@ def family_rows(
     deltas: Mapping[int, float | None],
     library: Sequence[LibraryFormula],
     run_id: str,
+    *,
+    max_degree: int = MAX_DEGREE,
 ) -> Families:
     """Families of a space's pcf_limit conjectures (``conjectures``: rows of the table;
-    ``deltas``: pcf id -> stored FR δ or None)."""
+    ``deltas``: pcf id -> stored FR δ or None); certificates with polynomial entries of
+    degree up to ``max_degree``."""
     nodes = _conjecture_nodes(conjectures, deltas)
     anchors = _library_nodes(library, {node.group for node in nodes.values()})
-    graph = _EquivalenceGraph([*nodes.values(), *anchors])
+    graph = _EquivalenceGraph([*nodes.values(), *anchors], max_degree)
     graph.connect()
     library_constants = frozenset(f.constant for f in library if f.constant)
     rows: list[Row] = []
@@ -247,8 +254,9 @@ def _library_nodes(library: Sequence[LibraryFormula], groups: set[tuple[str, ...
 class _EquivalenceGraph:
     """Nodes joined by checked certificates; union-find over them."""
 
-    def __init__(self, nodes: Sequence[Node]) -> None:
+    def __init__(self, nodes: Sequence[Node], max_degree: int) -> None:
         self.nodes = list(nodes)
+        self.max_degree = max_degree
         self.parent = list(range(len(self.nodes)))
         # i -> [(j, certificate, forward)]: forward when it relates i to j, else j to i
         self.edges: dict[int, list[tuple[int, Certificate, bool]]] = {}
@@ -285,7 +293,9 @@ class _EquivalenceGraph:
                 if self.nodes[i].library is not None and self.nodes[j].library is not None:
                     continue  # two library formulas: nothing to learn
                 self.pairs_tried += 1
-                certificate = find_certificate(self.nodes[i].pcf, self.nodes[j].pcf)
+                certificate = find_certificate(
+                    self.nodes[i].pcf, self.nodes[j].pcf, max_degree=self.max_degree
+                )
                 if certificate is None:
                     failed.add(pair)
                     continue
@@ -361,8 +371,13 @@ def _checked_families(graph: _EquivalenceGraph, component: list[int]) -> Iterabl
         if i == rep_index:
             continue
         member = graph.nodes[i]
-        certificate = graph.certificate_to(i, rep_index)
-        checked = _checked(member, rep, certificate)
+        # A direct certificate is simpler to read than a composed one, and cheaper: the
+        # path through the graph is the fallback (both are checked by substitution).
+        certificate = find_certificate(member.pcf, rep.pcf, max_degree=graph.max_degree)
+        substituted = certificate is not None  # find_certificate returns only what holds
+        if certificate is None:
+            certificate = graph.certificate_to(i, rep_index)
+        checked = _checked(member, rep, certificate, substituted=substituted)
         if checked is None:
             loners.append(_Family(member, [(member, IDENTITY, ((1, 0), (0, 1)))], []))
         else:
@@ -372,11 +387,11 @@ def _checked_families(graph: _EquivalenceGraph, component: list[int]) -> Iterabl
 
 
 def _checked(
-    member: Node, rep: Node, certificate: Certificate
+    member: Node, rep: Node, certificate: Certificate, *, substituted: bool
 ) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    """The limit map when the certificate holds by substitution and maps the rep's closed
-    form onto the member's; None otherwise."""
-    if not certificate_holds(member.pcf, rep.pcf, certificate):
+    """The limit map when the certificate holds by substitution (already ``substituted``,
+    or here) and maps the rep's closed form onto the member's; None otherwise."""
+    if not substituted and not certificate_holds(member.pcf, rep.pcf, certificate):
         return None
     try:
         transform = limit_map(member.pcf, rep.pcf, certificate)
