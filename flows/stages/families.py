@@ -400,8 +400,11 @@ def _checked(
     member_row, rep_row = member.conjectures[0], rep.conjectures[0]
     digits = min(MAP_CHECK_DIGITS, member_row["digits"], rep_row["digits"]) - 2
     with mpmath.workdps(MAP_CHECK_DIGITS + 20):
-        mapped = apply_mobius(transform, closed_form(rep_row))
-        target = closed_form(member_row)
+        try:
+            mapped = apply_mobius(transform, closed_form(rep_row))
+            target = closed_form(member_row)
+        except (ArithmeticError, ValueError, mpmath.libmp.NoConvergence):
+            return None  # a closed form that cannot be evaluated cannot back the map
         error = abs(mapped - target) / max(mpmath.mpf(1), abs(target))
         if error > mpmath.mpf(10) ** (-digits):
             return None

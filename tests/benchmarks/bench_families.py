@@ -5,7 +5,9 @@ the default spec (59,049 PCFs) and a larger space (a and b coefficients in [-6, 
 371,293 PCFs) for a catalog of more than 1,000 conjectures. For each: the run's wall time,
 then the families stage alone on the same conjectures (what the find-families task does,
 timed here in one process: reading, the stage, annotating and committing are separate
-figures), with the pairs it tried and what it found.
+figures), with the pairs it tried and what it found. On the default run's conjectures the
+stage also runs with certificates of degree 1 and 3 beside the default 2: what each finds
+and costs (the reason for the default).
 
     .venv/bin/python tests/benchmarks/bench_families.py [--workdir DIR] [--only default]
 """
@@ -80,6 +82,29 @@ def time_stage(catalog_root: Path) -> dict:
     }
 
 
+def degree_sweep(catalog_root: Path, degrees: tuple[int, ...] = (1, 2, 3)) -> dict:
+    catalog = Catalog(catalog_root)
+    space = queries.latest_space(catalog)
+    assert space is not None
+    conjectures = queries.space_pcf_conjectures(catalog, space)
+    deltas = dict(zip(conjectures["pcf_id"], conjectures["delta_fr"], strict=True))
+    library = load_library()
+    families.family_rows(conjectures, deltas, library, "warm-up")  # δ walks cached
+    sweep = {}
+    for degree in degrees:
+        started = time.perf_counter()
+        found = families.family_rows(conjectures, deltas, library, "bench", max_degree=degree)
+        elapsed = time.perf_counter() - started
+        notes = found.annotations.unique("family_id")
+        sweep[f"degree_{degree}"] = {
+            "families": notes.height,
+            "known": int((notes["novelty"] == "known").sum()),
+            "pairs_tried": found.pairs_tried,
+            "stage_s": round(elapsed, 2),
+        }
+    return sweep
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workdir", type=Path)
@@ -99,6 +124,9 @@ def main() -> None:
         share = (figures["read_s"] + figures["stage_s"] + figures["write_s"]) / wall
         results[name] = {"run_wall_s": round(wall, 1), **figures, "share_of_run": round(share, 3)}
         print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in results[name].items()), flush=True)
+        if name == "default":
+            results["degrees"] = degree_sweep(catalog)
+            print(f"degrees (δ walks cached): {results['degrees']}", flush=True)
     print(json.dumps({"workdir": str(workdir), **results}))
 
 
