@@ -28,7 +28,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,9 +60,13 @@ DELTA_TOLERANCE = 0.1
 """Largest difference of FR δ (at METRICS_DEPTH) between two PCFs worth a solve: members
 of one family measured here differ by up to ~0.07 (shifts change the early terms)."""
 
-MAX_DEGREE = 2
-"""Largest degree of U's polynomial entries solved for (tests/benchmarks/bench_families.py
-measures what 1 and 3 find and cost on the default run)."""
+MAX_DEGREE = 4
+"""Largest degree of U's polynomial entries solved for. Families left on the default run
+(1,046-conjecture run) by degree 2, 3, 4, 5, 6: 61, 56, 55, 53, 52 (180, 167, 162, 160,
+157), each degree costing 10 to 25% more time (tests/benchmarks/bench_families.py):
+past 4 a degree merges under 2% more for that price. A high-degree U can relate two
+slowly converging PCFs' matrices while its limit map fails (U(N) grows faster than the
+product's columns agree); the map check refuses it and a lower degree is tried."""
 
 MAP_CHECK_DIGITS = 30
 """The limit map is checked to min(this, both members' digits) less 2."""
@@ -362,28 +366,86 @@ def _checked_families(graph: _EquivalenceGraph, component: list[int]) -> Iterabl
     """The component's family, and a family of its own for each member whose composed
     certificate or limit map does not check."""
     conjecture_nodes = [i for i in component if graph.nodes[i].conjectures]
-    anchors = [graph.nodes[i] for i in component if graph.nodes[i].library is not None]
     rep_index = min(conjecture_nodes, key=lambda i: simplicity(graph.nodes[i].pcf))
     rep = graph.nodes[rep_index]
+    anchors = [
+        graph.nodes[i]
+        for i in component
+        if graph.nodes[i].library is not None and _anchor_checks(graph, i, rep_index)
+    ]
     family = _Family(rep, [(rep, IDENTITY, ((1, 0), (0, 1)))], anchors)
     loners = []
     for i in conjecture_nodes:
         if i == rep_index:
             continue
         member = graph.nodes[i]
-        # A direct certificate is simpler to read than a composed one, and cheaper: the
-        # path through the graph is the fallback (both are checked by substitution).
-        certificate = find_certificate(member.pcf, rep.pcf, max_degree=graph.max_degree)
-        substituted = certificate is not None  # find_certificate returns only what holds
-        if certificate is None:
-            certificate = graph.certificate_to(i, rep_index)
-        checked = _checked(member, rep, certificate, substituted=substituted)
-        if checked is None:
-            loners.append(_Family(member, [(member, IDENTITY, ((1, 0), (0, 1)))], []))
+        for certificate, substituted in _certificates_to_rep(graph, i, rep_index):
+            checked = _checked(member, rep, certificate, substituted=substituted)
+            if checked is not None:
+                family.members.append((member, certificate, checked))
+                break
         else:
-            family.members.append((member, certificate, checked))
+            loners.append(_Family(member, [(member, IDENTITY, ((1, 0), (0, 1)))], []))
     yield family
     yield from loners
+
+
+def _certificates_to_rep(
+    graph: _EquivalenceGraph, i: int, rep_index: int
+) -> Iterator[tuple[Certificate, bool]]:
+    """Certificates relating node i to the representative, best first, each with whether
+    it was already checked by substitution: a direct one (simpler to read than a composed
+    one, and cheaper), the composition along found certificates, then direct ones of
+    lower degree, for when a high-degree U's limit map fails its check (a U growing
+    faster than a slowly converging PCF settles)."""
+    member, rep = graph.nodes[i].pcf, graph.nodes[rep_index].pcf
+    direct = find_certificate(member, rep, max_degree=graph.max_degree)
+    if direct is not None:
+        yield direct, True  # find_certificate returns only what substitution accepted
+    yield graph.certificate_to(i, rep_index), False
+    for degree in range(graph.max_degree):
+        lower = find_certificate(member, rep, max_degree=degree)
+        if lower is not None and lower != direct:
+            yield lower, True
+
+
+def _anchor_checks(graph: _EquivalenceGraph, anchor_index: int, rep_index: int) -> bool:
+    """A library PCF counts for the family only when a certificate to the representative
+    holds and its limit map sends the representative's closed form onto the library's
+    stated value, like any member's."""
+    anchor, rep = graph.nodes[anchor_index], graph.nodes[rep_index]
+    library = anchor.library
+    assert library is not None
+    digits = min(MAP_CHECK_DIGITS, rep.conjectures[0]["digits"]) - 2
+    for certificate, substituted in _certificates_to_rep(graph, anchor_index, rep_index):
+        if not substituted and not certificate_holds(anchor.pcf, rep.pcf, certificate):
+            continue
+        try:
+            transform = limit_map(anchor.pcf, rep.pcf, certificate)
+        except ValueError:
+            continue
+        value = lambda: library.value(mpmath.mp.dps)  # noqa: E731
+        if _maps_onto(transform, rep.conjectures[0], value, digits):
+            return True
+    return False
+
+
+def _maps_onto(
+    transform: tuple[tuple[int, int], tuple[int, int]],
+    rep_row: Mapping[str, Any],
+    target: Callable[[], mpmath.mpf],
+    digits: float,
+) -> bool:
+    """T sends the representative's closed form to ``target()`` within ``digits`` (a U
+    growing faster than a slow PCF converges gives a certificate whose T does not)."""
+    with mpmath.workdps(MAP_CHECK_DIGITS + 20):
+        try:
+            mapped = apply_mobius(transform, closed_form(rep_row))
+            value = target()
+        except (ArithmeticError, ValueError, mpmath.libmp.NoConvergence):
+            return False  # a closed form that cannot be evaluated cannot back the map
+        error = abs(mapped - value) / max(mpmath.mpf(1), abs(value))
+        return bool(error <= mpmath.mpf(10) ** (-digits))
 
 
 def _checked(
@@ -399,15 +461,8 @@ def _checked(
         return None
     member_row, rep_row = member.conjectures[0], rep.conjectures[0]
     digits = min(MAP_CHECK_DIGITS, member_row["digits"], rep_row["digits"]) - 2
-    with mpmath.workdps(MAP_CHECK_DIGITS + 20):
-        try:
-            mapped = apply_mobius(transform, closed_form(rep_row))
-            target = closed_form(member_row)
-        except (ArithmeticError, ValueError, mpmath.libmp.NoConvergence):
-            return None  # a closed form that cannot be evaluated cannot back the map
-        error = abs(mapped - target) / max(mpmath.mpf(1), abs(target))
-        if error > mpmath.mpf(10) ** (-digits):
-            return None
+    if not _maps_onto(transform, rep_row, lambda: closed_form(member_row), digits):
+        return None
     return transform
 
 

@@ -179,3 +179,32 @@ def test_stored_deltas_are_used_and_reported(delta) -> None:
     found = family_rows(frame(BROUNCKER), {BROUNCKER["pcf_id"]: delta}, [], "r")
     stored = found.rows[0]["delta"]
     assert stored == delta if delta is not None else stored is not None  # walked here
+
+
+def test_a_certificate_whose_limit_map_fails_does_not_join_a_family() -> None:
+    # PCF(-4, n^2) = -6/(3pi - 8) and PCF(2, n^2) = -2/(pi - 4) converge like powers of n.
+    # A degree-4 U (det -9) relates their matrices exactly, yet its T sends -2/(pi - 4) to
+    # 0.344..., not -4.21...: U(N) grows faster than the columns of the slow product agree;
+    # a degree-2 U relates them with a map that holds.
+    from conjectura.kernels.equivalence import Certificate, certificate_holds, limit_map
+
+    u = [
+        ["-32*n**3 - 16*n**2 + 2*n + 3", "-32*n**4 - 32*n**3 - 10*n**2"],
+        ["-32*n**2 + 32*n - 10", "-32*n**3 + 16*n**2 + 2*n - 3"],
+    ]
+    certificate = Certificate.from_json(json.dumps({"U": u, "c": "1", "shift": 0}))
+    member, rep = ((-4,), (0, 0, 1)), ((2,), (0, 0, 1))
+    assert certificate_holds(member, rep, certificate)
+    (t11, t12), (t21, t22) = limit_map(member, rep, certificate)
+    with mpmath.workdps(30):
+        l_rep, l_member = -2 / (mpmath.pi - 4), -6 / (3 * mpmath.pi - 8)
+        assert abs((t11 * l_rep + t12) / (t21 * l_rep + t22) - l_member) > 1
+        slow_rep = conjecture("rep", [2], [0, 0, 1], MOBIUS_PI, [2, 0, -4, 1])
+        slow_member = conjecture("member", [-4], [0, 0, 1], MOBIUS_PI, [6, 0, -8, 3])
+        # the stage refuses that map and falls back to a lower degree, whose map holds
+        found = family_rows(frame(slow_rep, slow_member), {}, [], "r", max_degree=4)
+        rows = {row["conjecture_id"]: row for row in found.rows}
+        assert rows["member"]["family_id"] == rows["rep"]["family_id"]
+        assert json.loads(rows["member"]["certificate"])["U"] != u
+        (t11, t12), (t21, t22) = rows["member"]["limit_map"]
+        assert abs((t11 * l_rep + t12) / (t21 * l_rep + t22) - l_member) < 1e-20
