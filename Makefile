@@ -10,7 +10,7 @@ SPEC   ?=
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11)"; exit 2; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -c requirements.lock -e ".[test,clusters]"
+	$(BIN)/pip install --quiet -c requirements.lock -e ".[test,clusters,bench]"
 	touch $(STAMP)
 
 run: $(STAMP)
