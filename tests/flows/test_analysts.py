@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 
 from conjectura.catalog import api
 from conjectura.schemas.spec import parse_spec
+from tests.flows.chromium import chromium
 
 pytestmark = pytest.mark.integration
 
@@ -134,8 +134,6 @@ def test_api_answers_the_three_questions(catalog_root: Path) -> None:
 
 
 def test_report_opens_in_headless_chromium(catalog_root: Path, tmp_path: Path) -> None:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "chromium is installed by .ci/run (Debian package chromium)"
     out = tmp_path / "report"
     built = cli("report", "--catalog", str(catalog_root), "--out", str(out), cwd=tmp_path)
     assert built.returncode == 0, built.stderr
@@ -150,28 +148,7 @@ def test_report_opens_in_headless_chromium(catalog_root: Path, tmp_path: Path) -
     for name in ("index.html", "conjectures-001.html"):
         shot = ARTIFACTS / f"report-{name.replace('.html', '')}.png"
         shot.unlink(missing_ok=True)
-        run = subprocess.run(
-            [
-                chromium,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                f"--user-data-dir={tmp_path / 'profile'}",
-                "--enable-logging=stderr",
-                "--v=0",
-                "--window-size=1200,1600",
-                f"--screenshot={shot}",
-                (out / name).as_uri(),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        run = chromium(f"--screenshot={shot}", (out / name).as_uri(), profile=tmp_path / "profile")
         console = [line for line in run.stderr.splitlines() if "CONSOLE" in line]
         assert console == [], console
         assert "Failed to load resource" not in run.stderr

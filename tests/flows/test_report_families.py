@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from conjectura.flows import report
 from conjectura.schemas import printing
 from conjectura.schemas.printing import formula_text, pcf_text
 from conjectura.schemas.tables import CONJECTURES, FAMILIES, TableKind
+from tests.flows.chromium import chromium
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SPACE = "families-0123456789"
@@ -221,33 +220,6 @@ pre.id = "probe";
 pre.textContent = JSON.stringify(found);
 document.body.append(pre);
 </script>"""
-
-
-def chromium(*arguments: str, profile: Path) -> subprocess.CompletedProcess[str]:
-    """Headless Chromium with the flags of the report test in test_analysts."""
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert binary, "chromium is installed by .ci/run (Debian package chromium)"
-    return subprocess.run(
-        [
-            binary,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--window-size=1200,1600",
-            *arguments,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.mark.integration
