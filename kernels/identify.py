@@ -266,18 +266,43 @@ def identify_limit(
     computed to each check's precision (``constant_value``), never read from a truncated
     expansion.
     """
+    return _identified(
+        ExactLimit(a, b),
+        limit,
+        digits,
+        table=table,
+        algebraic_degree=algebraic_degree,
+        algebraic_bound=algebraic_bound,
+        verify_digits=verify_digits,
+        max_exact_depth=max_exact_depth,
+    )
+
+
+def _identified(
+    estimates: ExactLimit | AcceleratedLimits,
+    limit: float,
+    digits: float,
+    *,
+    table: MobiusTable,
+    algebraic_degree: int,
+    algebraic_bound: int,
+    verify_digits: int,
+    max_exact_depth: int,
+) -> Identification | None:
+    """The lookup and the algebraic test on a float ``limit`` with ``digits``, each
+    candidate checked and confirmed on ``estimates`` (exact convergents or accelerated
+    ones): the one procedure behind both identify functions."""
     polynomial = integer_polynomial(limit, digits, algebraic_degree, algebraic_bound)
-    exact = ExactLimit(a, b)
     with mpmath.workdps(check_precision(verify_digits)):
         rational = polynomial is not None and len(polynomial) == 2
-        if rational and _holds_exactly(exact, polynomial, verify_digits, max_exact_depth):
+        if rational and _holds_exactly(estimates, polynomial, verify_digits, max_exact_depth):
             return None  # a rational limit
         for name, form in table.candidates(limit, digits):
-            found = _check_mobius(exact, name, form, verify_digits, max_exact_depth)
+            found = _check_mobius(estimates, name, form, verify_digits, max_exact_depth)
             if found is not None:
                 return found
         if polynomial is not None and len(polynomial) > 2:
-            return _check_algebraic(exact, limit, polynomial, verify_digits, max_exact_depth)
+            return _check_algebraic(estimates, limit, polynomial, verify_digits, max_exact_depth)
     return None
 
 
@@ -414,20 +439,16 @@ def identify_accelerated(
     checked against accelerated estimates at the check's precision (depths up to
     ``max_exact_depth``) and confirmed by a deeper one at twice the precision. The result's
     method is "accelerated" and its exact_depth the deepest convergent the check used."""
-    limit, digits = float(estimate.value), min(estimate.digits, 15.0)
-    polynomial = integer_polynomial(limit, digits, algebraic_degree, algebraic_bound)
-    accelerated = AcceleratedLimits(a, b)
-    with mpmath.workdps(check_precision(verify_digits)):
-        rational = polynomial is not None and len(polynomial) == 2
-        if rational and _holds_exactly(accelerated, polynomial, verify_digits, max_exact_depth):
-            return None  # a rational limit
-        for name, form in table.candidates(limit, digits):
-            found = _check_mobius(accelerated, name, form, verify_digits, max_exact_depth)
-            if found is not None:
-                return found
-        if polynomial is not None and len(polynomial) > 2:
-            return _check_algebraic(accelerated, limit, polynomial, verify_digits, max_exact_depth)
-    return None
+    return _identified(
+        AcceleratedLimits(a, b),
+        float(estimate.value),
+        min(estimate.digits, 15.0),
+        table=table,
+        algebraic_degree=algebraic_degree,
+        algebraic_bound=algebraic_bound,
+        verify_digits=verify_digits,
+        max_exact_depth=max_exact_depth,
+    )
 
 
 def mobius_target(name: str, form: Sequence[int]) -> Callable[[], mpmath.mpf]:

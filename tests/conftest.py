@@ -88,3 +88,15 @@ REFERENCE_FORMULAS = load_reference_formulas()
 @pytest.fixture(params=REFERENCE_FORMULAS, ids=lambda f: f.id)
 def reference_formula(request) -> ReferenceFormula:
     return request.param
+
+
+def plain_convergent(a: list[int], b: list[int], depth: int) -> Fraction:
+    """p_depth/q_depth by the three-term recurrence in Python integers: independent of
+    conjectura's kernels, for tests that check them."""
+    value = lambda poly, n: sum(c * n**k for k, c in enumerate(poly))  # noqa: E731
+    p_prev, p, q_prev, q = 1, value(a, 0), 0, 1
+    for n in range(1, depth + 1):
+        a_n, b_n = value(a, n), value(b, n)
+        p_prev, p = p, a_n * p + b_n * p_prev
+        q_prev, q = q, a_n * q + b_n * q_prev
+    return Fraction(p, q)

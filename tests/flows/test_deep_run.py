@@ -5,7 +5,6 @@ convergents."""
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
 import mpmath
@@ -15,6 +14,7 @@ import pytest
 from conjectura.catalog.store import Catalog
 from conjectura.schemas.spec import PcfSpec, parse_spec
 from conjectura.schemas.tables import TableKind
+from tests.conftest import plain_convergent
 
 pytestmark = pytest.mark.integration
 
@@ -27,16 +27,6 @@ depth: 1000
 constants: [pi]
 identify: {verify_digits: 100}
 """
-
-
-def plain_value(a: list[int], b: list[int], depth: int) -> Fraction:
-    value = lambda poly, n: sum(c * n**k for k, c in enumerate(poly))  # noqa: E731
-    p_prev, p, q_prev, q = 1, value(a, 0), 0, 1
-    for n in range(1, depth + 1):
-        a_n, b_n = value(a, n), value(b, n)
-        p_prev, p = p, a_n * p + b_n * p_prev
-        q_prev, q = q, a_n * q + b_n * q_prev
-    return Fraction(p, q)
 
 
 def test_the_zeta2_fraction_is_found_by_the_deep_search(prefect_api, tmp_path: Path) -> None:
@@ -63,7 +53,7 @@ def test_the_zeta2_fraction_is_found_by_the_deep_search(prefect_api, tmp_path: P
     assert row["digits"] >= 100 and row["confirmation_digits"] >= 100 and row["roi"] >= 2
     assert row["formula"] == "PCF(11n^2+11n+3, n^4) = 30/pi^2"
 
-    exact = plain_value([3, 11, 11], [0, 0, 0, 0, 1], 300)  # about 2.1 digits a term
+    exact = plain_convergent([3, 11, 11], [0, 0, 0, 0, 1], 300)  # about 2.1 digits a term
     with mpmath.workdps(400):
         limit = mpmath.mpf(exact.numerator) / exact.denominator
         entries = {"1": mpmath.mpf(1), "L": limit, "pi": +mpmath.pi}

@@ -23,6 +23,7 @@ from conjectura.flows.stages.deep import (
 from conjectura.flows.stages.screen import screened_columns
 from conjectura.kernels.exact import ExactLimit
 from conjectura.schemas.spec import PcfSpec, parse_spec
+from tests.conftest import plain_convergent
 
 ZETA2 = ([3, 11, 11], [0, 0, 0, 0, 1])  # PCF(11n^2+11n+3, n^4) = 5/zeta(2) = 30/pi^2
 ZETA2_MIRROR = ([-3, -11, -11], [0, 0, 0, 0, 1])  # its mirror: -30/pi^2
@@ -45,17 +46,6 @@ def spec_with(text: str = SPEC) -> PcfSpec:
     parsed = parse_spec(text, source="test")
     assert isinstance(parsed, PcfSpec)
     return parsed
-
-
-def plain_value(a: list[int], b: list[int], depth: int) -> Fraction:
-    """p_depth/q_depth by the three-term recurrence in Python integers."""
-    value = lambda poly, n: sum(c * n**k for k, c in enumerate(poly))  # noqa: E731
-    p_prev, p, q_prev, q = 1, value(a, 0), 0, 1
-    for n in range(1, depth + 1):
-        a_n, b_n = value(a, n), value(b, n)
-        p_prev, p = p, a_n * p + b_n * p_prev
-        q_prev, q = q, a_n * q + b_n * q_prev
-    return Fraction(p, q)
 
 
 def screened_of(*pcfs: tuple[list[int], list[int]]) -> pl.DataFrame:
@@ -95,13 +85,13 @@ def pcf_key(row: dict) -> tuple[tuple[int, ...], tuple[int, ...]]:
 
 def test_the_identities_used_here_hold() -> None:
     with mpmath.workdps(120):
-        zeta2 = plain_value(*ZETA2, 100)
-        e_squared = plain_value(*E_SQUARED, 200)
+        zeta2 = plain_convergent(*ZETA2, 100)
+        e_squared = plain_convergent(*E_SQUARED, 200)
         assert abs(mpmath.mpf(zeta2.numerator) / zeta2.denominator - 30 / mpmath.pi**2) < 1e-100
         value = mpmath.mpf(e_squared.numerator) / e_squared.denominator
         assert abs(value - 4 / (mpmath.e**2 - 3)) < 1e-100
-    assert plain_value(*RATIONAL, 80) - 2 < Fraction(1, 10**20)
-    assert plain_value(*ZERO, 10) == 0
+    assert plain_convergent(*RATIONAL, 80) - 2 < Fraction(1, 10**20)
+    assert plain_convergent(*ZERO, 10) == 0
 
 
 def test_rows_state_verified_relations_that_hold_against_mpmath(screened) -> None:
@@ -117,15 +107,13 @@ def test_rows_state_verified_relations_that_hold_against_mpmath(screened) -> Non
         assert row["basis_kind"] == "powers"  # a power of pi or of e: beyond the lookup
         assert row["digits"] >= 100 and row["confirmation_digits"] >= 100
         assert row["roi"] >= 2
-        exact = plain_value(list(a), list(b), 400)
+        exact = plain_convergent(list(a), list(b), 400)
         with mpmath.workdps(300):
             limit = mpmath.mpf(exact.numerator) / exact.denominator
             assert residual_digits(row["basis"], row["relation"], limit) > 100
     zeta2 = rows[(tuple(ZETA2[0]), tuple(ZETA2[1]))]
     assert zeta2["formula"] == "PCF(11n^2+11n+3, n^4) = 30/pi^2"
-    assert rows[(tuple(ZETA2_MIRROR[0]), tuple(ZETA2_MIRROR[1]))]["formula"].endswith(
-        "= -30/pi^2"
-    )
+    assert rows[(tuple(ZETA2_MIRROR[0]), tuple(ZETA2_MIRROR[1]))]["formula"].endswith("= -30/pi^2")
 
 
 def test_the_budget_takes_the_simplest_pcfs_first(screened) -> None:

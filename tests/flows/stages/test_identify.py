@@ -16,6 +16,7 @@ from conjectura.flows.stages.screen import screened_columns
 from conjectura.kernels.space import pcf_id
 from conjectura.schemas.spec import PcfSpec, parse_spec
 from conjectura.schemas.tables import CONJECTURES
+from tests.conftest import plain_convergent
 
 # holds PCF(2n+1, n^2) = 4/pi and PCF(n, n+2) = 4/3 (a rational limit, worked out below)
 SPEC = """
@@ -26,16 +27,6 @@ b: [[0, 2], [0, 1], [0, 1]]
 depth: 500
 constants: [pi]
 """
-
-
-def exact_value(a: list[int], b: list[int], depth: int) -> Fraction:
-    value = lambda poly, n: sum(c * n**k for k, c in enumerate(poly))  # noqa: E731
-    p_prev, p, q_prev, q = 1, value(a, 0), 0, 1
-    for n in range(1, depth + 1):
-        a_n, b_n = value(a, n), value(b, n)
-        p_prev, p = p, a_n * p + b_n * p_prev
-        q_prev, q = q, a_n * q + b_n * q_prev
-    return Fraction(p, q)
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +63,7 @@ def test_the_screened_frame_holds_both_subjects(screened) -> None:
     assert screened.height == 3
     assert set(screened["status"]) == {"converged"}
     # PCF(n, n + 2) is rational, worked out with exact convergents
-    assert abs(exact_value([0, 1], [2, 1], 60) - Fraction(4, 3)) < Fraction(1, 10**50)
+    assert abs(plain_convergent([0, 1], [2, 1], 60) - Fraction(4, 3)) < Fraction(1, 10**50)
 
 
 def test_pcf_2n_plus_1_n_squared_is_identified_as_4_over_pi(found, spec) -> None:
