@@ -4,6 +4,15 @@ Per plane (FR δ against one of the fits): down-sample to one point per grid cel
 HDBSCAN on the cells, then give every PCF the label of the nearest labelled cell within
 the spreading radius (others stay noise, -1).
 
+HDBSCAN is fast_hdbscan's: exact Borůvka over a kd-tree in numba, quasi-linear in the
+cells, where scikit-learn's builds its spanning tree with Prim's algorithm, quadratic (the
+study's growth plane has 408,561 cells at the published grid 0.001). Its ``min_samples``
+does not count the point itself, scikit-learn's does: scikit-learn's default for a
+minimum cluster size m is min_samples = m, which is fast_hdbscan's m − 1, the value used
+here, so the clusters are scikit-learn's (adjusted Rand index against scikit-learn's
+kd-tree path in docs/study/README.md). ``reproducible`` fixes the order of its parallel
+reductions, so a retried task writes the same clusters.
+
 A cell is represented by the mean of its points, not its centre. Centres sit on a lattice,
 where most mutual-reachability distances tie, and HDBSCAN's condensed tree then depends on
 the order ties are broken: on three windows of the 1.77M study's growth plane,
@@ -14,7 +23,7 @@ scikit-learn's own kd-tree and brute-force runs agreed to adjusted Rand indices 
 from __future__ import annotations
 
 import numpy as np
-from sklearn.cluster import HDBSCAN
+from fast_hdbscan import HDBSCAN
 from sklearn.neighbors import NearestNeighbors
 
 PLANES: tuple[tuple[str, str], ...] = (
@@ -46,7 +55,7 @@ def cluster_plane(
     representatives = cell_representatives(points, cell)
     if representatives.shape[0] < min_cluster_size:
         return labels
-    cell_labels = HDBSCAN(min_cluster_size=min_cluster_size, copy=True).fit_predict(representatives)
+    cell_labels = hdbscan_labels(representatives, min_cluster_size)
     labelled = cell_labels >= 0
     if not labelled.any():
         return labels
@@ -55,6 +64,14 @@ def cluster_plane(
     spread = np.where(distance[:, 0] <= spread_radius, cell_labels[labelled][index[:, 0]], -1)
     labels[np.flatnonzero(finite)] = spread
     return labels
+
+
+def hdbscan_labels(points: np.ndarray, min_cluster_size: int) -> np.ndarray:
+    """HDBSCAN labels (-1: noise) of ``points`` with scikit-learn's default min_samples."""
+    model = HDBSCAN(
+        min_cluster_size=min_cluster_size, min_samples=min_cluster_size - 1, reproducible=True
+    )
+    return np.asarray(model.fit_predict(points), dtype=np.int64)
 
 
 def cell_representatives(points: np.ndarray, cell: float) -> np.ndarray:

@@ -16,10 +16,14 @@ dynamics"), with L = p_N/q_N and q̃_n = q_n / gcd(p_n, q_n):
   a(n) ~ A·n^k and b(n) ~ B·n^(2k); complex flag when A² + 4B < 0; predicted
   δ = N·|ratio| / (c·N + d·N·log N) − 1.
 
-Every difference L − p_n/q_n is formed exactly, (p_N·q_n − p_n·q_N)/(q_N·q_n), so no
-precision is lost however close the convergents are; logarithms of the big integers
-come from arb. A PCF whose metrics cannot be computed gets a reason, not a number; a
-fraction that terminates (b(k) = 0 for some k >= 1) is a rational and has none.
+No precision is lost in L − p_n/q_n however close the convergents are. Its numerator
+p_N·q_n − p_n·q_N equals ±S01·∏_(k<=n) b(k), where S = M_N ··· M_(n+1) (the determinant
+identity), so its logarithm is log|S01| plus a sum of logarithms of small integers. S01
+comes from the walk's exact segment products multiplied in arb ball arithmetic, whose
+radius bounds the rounding: when a ball is not at least 2^-40 accurate (cancellation),
+the numerator is formed exactly instead. Logarithms of the big integers come from arb.
+A PCF whose metrics cannot be computed gets a reason, not a number; a fraction that
+terminates (b(k) = 0 for some k >= 1) is a rational and has none.
 """
 
 from __future__ import annotations
@@ -29,14 +33,15 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
-from flint import arb, fmpz
+from flint import arb, arb_mat, fmpz
 
-from conjectura.kernels.exact import convergents_at
+from conjectura.kernels.exact import SampledWalk, sampled_walk
 
 FR_STEP = 200
 FR_LAST = 1400
 FR_TOLERANCE = 0.1
 D_ZERO = 0.05
+SUFFIX_ACCURACY_BITS = 40  # below this, a suffix entry's ball is replaced by exact arithmetic
 
 
 @dataclass(frozen=True)
@@ -130,29 +135,36 @@ def dynamics(a: Sequence[int], b: Sequence[int], depth: int) -> Dynamics:
     error_at = {*convergence_points, half}
 
     depths = sorted(reduced_at | error_at | {n_max})
-    at = dict(zip(depths, convergents_at(a, b, depths), strict=True))
+    walk = sampled_walk(a, b, depths)
+    at = dict(zip(depths, walk.convergents, strict=True))
     p_last, q_last = at[n_max].p, at[n_max].q
     if q_last == 0:
         return Dynamics(depth, reason=f"q_{n_max} = 0")
     log_q_last = _log(q_last)
 
+    log_q: dict[int, float] = {}
     log_q_reduced: dict[int, float] = {}
     log_gcd: dict[int, float] = {}
-    log_error: dict[int, float] = {}
     for n, convergent in at.items():
         p, q = convergent.p, convergent.q
         if q == 0:
             return Dynamics(depth, reason=f"q_{n} = 0")
-        log_q = log_q_last if n == n_max else _log(q)
+        log_q[n] = log_q_last if n == n_max else _log(q)
         if n in reduced_at:
             g = fmpz.gcd(p, q) if p != 0 else abs(q)
             log_gcd[n] = _log(g)
-            log_q_reduced[n] = log_q - log_gcd[n]
-        if n in error_at:
-            numerator = p_last * q - p * q_last  # (L − p_n/q_n)·q_N·q_n, exactly
+            log_q_reduced[n] = log_q[n] - log_gcd[n]
+    log_numerators = _log_error_numerators(walk, depths, sorted(error_at), b)
+    log_error: dict[int, float] = {}
+    for n in sorted(error_at):
+        log_numerator = log_numerators[n]
+        if log_numerator is None:  # the ball met 0 or lost its bits: form it exactly
+            convergent = at[n]
+            numerator = p_last * convergent.q - convergent.p * q_last
             if numerator == 0:
                 return Dynamics(depth, reason=f"p_{n}/q_{n} equals the limit")
-            log_error[n] = _log(numerator) - log_q_last - log_q
+            log_numerator = _log(numerator)
+        log_error[n] = log_numerator - log_q_last - log_q[n]
 
     # factorial reduction
     fr_values = [log_gcd[n] / n + _degree(a) * (1 - math.log(n)) for n in fr_points]
@@ -190,6 +202,48 @@ def dynamics(a: Sequence[int], b: Sequence[int], depth: int) -> Dynamics:
         eigen_complex=complex_eigenvalues,
         delta_predicted=predicted if predicted is None or math.isfinite(predicted) else None,
     )
+
+
+def _log_error_numerators(
+    walk: SampledWalk, depths: list[int], error_at: list[int], b: Sequence[int]
+) -> dict[int, float | None]:
+    """log|p_N·q_n − p_n·q_N| for each n in ``error_at``, or None where the ball
+    arithmetic cannot vouch for it (the caller then forms the numerator exactly).
+
+    With S = M_N ··· M_(n+1), (p_N, q_N) = S00·(p_n, q_n) + S01·(p_(n−1), q_(n−1)), so the
+    numerator is S01·(p_(n−1)·q_n − p_n·q_(n−1)) = ±S01·∏_(k<=n) b(k). Row 0 of S is built
+    from the top down, one segment product at a time, in arb at the context's precision;
+    the integer logarithms are summed exactly rounded (math.fsum)."""
+    row = arb_mat(1, 2, [1, 0])
+    suffix_s01: dict[int, arb] = {}
+    for i in range(len(depths) - 1, 0, -1):
+        row = row * arb_mat(walk.segments[i])
+        suffix_s01[depths[i - 1]] = row[0, 1]
+    found: dict[int, float | None] = {}
+    log_b_sum, summed_to = 0.0, 0
+    for n in error_at:
+        log_b_sum += math.fsum(_log_abs_values(b, summed_to + 1, n))
+        summed_to = n
+        s01 = suffix_s01.get(n)
+        vouched = s01 is not None and (s01 > 0 or s01 < 0)  # arb: true only when certain
+        if vouched and s01.rel_accuracy_bits() >= SUFFIX_ACCURACY_BITS:
+            found[n] = float(abs(s01).log()) + log_b_sum
+        else:
+            found[n] = None
+    return found
+
+
+def _log_abs_values(coefficients: Sequence[int], lo: int, hi: int) -> list[float]:
+    """log|f(k)| for k = lo..hi (f(k) != 0): in float64 while every term of f(k) is an
+    integer below 2^53 (then exact), else from Python integers."""
+    bound = sum(abs(c) * hi**i for i, c in enumerate(coefficients))
+    if bound < 2**53:
+        terms = np.arange(lo, hi + 1, dtype=np.float64)
+        values = np.polynomial.polynomial.polyval(terms, [float(c) for c in coefficients])
+        return np.log(np.abs(values)).tolist()
+    return [
+        math.log(abs(sum(c * k**i for i, c in enumerate(coefficients)))) for k in range(lo, hi + 1)
+    ]
 
 
 def mirrored(metrics: Dynamics, a: Sequence[int], b: Sequence[int]) -> Dynamics:

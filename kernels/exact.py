@@ -183,20 +183,39 @@ class ConvergentWalk:
         )
 
 
-def convergents_at(a: Sequence[int], b: Sequence[int], depths: Sequence[int]) -> list[Convergent]:
+@dataclass(frozen=True)
+class SampledWalk:
+    """One exact walk sampled at ascending depths d_0 < d_1 < ...: the convergent at each
+    depth, and the segment products segments[i] = M_(d_i) ··· M_(d_(i-1)+1) (d_(-1) = 0)
+    that carried it there, from which any product between two sampled depths follows."""
+
+    convergents: list[Convergent]
+    segments: list[fmpz_mat]
+
+
+def sampled_walk(a: Sequence[int], b: Sequence[int], depths: Sequence[int]) -> SampledWalk:
     """Exact convergents at every depth in ``depths`` (ascending, >= 1), from one walk.
 
     All leaves come from a single kernel call, cut at the requested depths; each stretch
-    between two depths is multiplied out balanced, then onto the running product."""
+    between two depths is multiplied out balanced, then onto the running product (only
+    its first row at the last depth, which is all a convergent needs)."""
     segments = list(zip([1, *(d + 1 for d in depths[:-1])], depths, strict=True))
     leaves = iter(_leaf_products(a, b, _leaf_bounds(segments)))
-    product, found, a0 = _IDENTITY, [], int(a[0])
-    for lo, hi in segments:
-        count = len(range(lo, hi + 1, LEAF_WIDTH))
-        if count:
-            product = _balanced_product([next(leaves) for _ in range(count)]) * product
+    product, found, products, a0 = _IDENTITY, [], [], int(a[0])
+    for index, (lo, hi) in enumerate(segments):
+        segment = _balanced_product([next(leaves) for _ in range(lo, hi + 1, LEAF_WIDTH)])
+        products.append(segment)
+        if index < len(segments) - 1:
+            product = segment * product
+        else:  # the running product ends here: row 0 is p_N, q_N
+            product = fmpz_mat(1, 2, [segment[0, 0], segment[0, 1]]) * product
         found.append(Convergent(hi, product[0, 0] * a0 + product[0, 1], product[0, 0]))
-    return found
+    return SampledWalk(found, products)
+
+
+def convergents_at(a: Sequence[int], b: Sequence[int], depths: Sequence[int]) -> list[Convergent]:
+    """Exact convergents at every depth in ``depths`` (ascending, >= 1), from one walk."""
+    return sampled_walk(a, b, depths).convergents
 
 
 def agreement_digits(x: mpmath.mpf, target: mpmath.mpf) -> float:
