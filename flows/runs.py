@@ -117,9 +117,7 @@ def _commit_run(
     )
 
 
-def publish_artifact(
-    catalog: Catalog, spec: Spec, run_id: str, totals: Mapping[str, Any]
-) -> None:
+def publish_artifact(catalog: Catalog, spec: Spec, run_id: str, totals: Mapping[str, Any]) -> None:
     """A markdown artifact in the Prefect API: what this run found."""
     found = queries.run_conjectures(catalog, run_id)
     lines = [
