@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 from flint import arb, arb_mat, fmpz
 
-from conjectura.kernels.exact import SampledWalk, sampled_walk
+from conjectura.kernels.exact import Convergent, SampledWalk, sampled_walk
 
 FR_STEP = 200
 FR_LAST = 1400
@@ -120,6 +120,88 @@ def sample_depths(depth: int) -> tuple[list[int], list[int], list[int]]:
     return growth, convergence, fr
 
 
+@dataclass(frozen=True)
+class _WalkLogs:
+    """Logarithms read off one exact walk to depth N: log q_n at every sampled depth,
+    log gcd(p_n, q_n) where asked, and log|L − p_n/q_n| (L = p_N/q_N) where asked."""
+
+    limit: Convergent
+    log_q: dict[int, float]
+    log_gcd: dict[int, float]
+    log_error: dict[int, float]
+
+    def log_q_reduced(self, n: int) -> float:
+        return self.log_q[n] - self.log_gcd[n]
+
+
+def _walk_logs(
+    a: Sequence[int], b: Sequence[int], n_max: int, reduced_at: set[int], error_at: set[int]
+) -> _WalkLogs | str:
+    """The logarithms of one walk to ``n_max``, or the reason they do not exist."""
+    stop = terminating_depth(b, n_max)
+    if stop is not None:
+        return f"b({stop}) = 0: the fraction terminates"
+    depths = sorted(reduced_at | error_at | {n_max})
+    walk = sampled_walk(a, b, depths)
+    at = dict(zip(depths, walk.convergents, strict=True))
+    p_last, q_last = at[n_max].p, at[n_max].q
+    if q_last == 0:
+        return f"q_{n_max} = 0"
+    log_q_last = _log(q_last)
+
+    log_q: dict[int, float] = {}
+    log_gcd: dict[int, float] = {}
+    for n, convergent in at.items():
+        p, q = convergent.p, convergent.q
+        if q == 0:
+            return f"q_{n} = 0"
+        log_q[n] = log_q_last if n == n_max else _log(q)
+        if n in reduced_at:  # gcd(p_n, q_n) is the costly part: taken only where asked
+            log_gcd[n] = _log(fmpz.gcd(p, q) if p != 0 else abs(q))
+    log_numerators = _log_error_numerators(walk, depths, sorted(error_at), b)
+    log_error: dict[int, float] = {}
+    for n in sorted(error_at):
+        log_numerator = log_numerators[n]
+        if log_numerator is None:  # the ball met 0 or lost its bits: form it exactly
+            numerator = p_last * at[n].q - at[n].p * q_last
+            if numerator == 0:
+                return f"p_{n}/q_{n} equals the limit"
+            log_numerator = _log(numerator)
+        log_error[n] = log_numerator - log_q_last - log_q[n]
+    return _WalkLogs(at[n_max], log_q, log_gcd, log_error)
+
+
+@dataclass(frozen=True)
+class BlindDelta:
+    """The limit estimate p_N/q_N and the blind δ at N/2 (FR and naive) of one PCF;
+    the δs are None when ``reason`` is set."""
+
+    depth: int
+    limit: Convergent | None
+    delta_fr: float | None = None
+    delta_naive: float | None = None
+    reason: str | None = None
+
+
+def blind_delta(a: Sequence[int], b: Sequence[int], depth: int) -> BlindDelta:
+    """L = p_N/q_N and the blind δ at N/2 alone (what ``dynamics`` also reports, from a
+    walk that samples two depths instead of fifteen and takes one gcd instead of seven)."""
+    half = depth // 2
+    if half < 1:
+        return BlindDelta(depth, None, reason=f"depth {depth} too small")
+    logs = _walk_logs(a, b, depth, {half}, {half})
+    if isinstance(logs, str):
+        return BlindDelta(depth, None, reason=logs)
+    if logs.log_q_reduced(half) <= 0:
+        return BlindDelta(depth, logs.limit, reason=f"reduced q_{half} does not grow")
+    return BlindDelta(
+        depth,
+        logs.limit,
+        delta_fr=-1 - logs.log_error[half] / logs.log_q_reduced(half),
+        delta_naive=-1 - logs.log_error[half] / logs.log_q[half],
+    )
+
+
 def dynamics(a: Sequence[int], b: Sequence[int], depth: int) -> Dynamics:
     """All metrics of PCF(a, b) from exact convergents up to ``depth`` (N)."""
     n_max = depth
@@ -127,44 +209,11 @@ def dynamics(a: Sequence[int], b: Sequence[int], depth: int) -> Dynamics:
     growth_points, convergence_points, fr_points = sample_depths(n_max)
     if min(growth_points) < 1:
         return Dynamics(depth, reason=f"depth {depth} too small")
-    stop = terminating_depth(b, n_max)
-    if stop is not None:
-        return Dynamics(depth, reason=f"b({stop}) = 0: the fraction terminates")
-    # gcd(p_n, q_n) is the costly part: it is taken only where a metric uses it.
-    reduced_at = {*growth_points, *fr_points, half}
-    error_at = {*convergence_points, half}
-
-    depths = sorted(reduced_at | error_at | {n_max})
-    walk = sampled_walk(a, b, depths)
-    at = dict(zip(depths, walk.convergents, strict=True))
-    p_last, q_last = at[n_max].p, at[n_max].q
-    if q_last == 0:
-        return Dynamics(depth, reason=f"q_{n_max} = 0")
-    log_q_last = _log(q_last)
-
-    log_q: dict[int, float] = {}
-    log_q_reduced: dict[int, float] = {}
-    log_gcd: dict[int, float] = {}
-    for n, convergent in at.items():
-        p, q = convergent.p, convergent.q
-        if q == 0:
-            return Dynamics(depth, reason=f"q_{n} = 0")
-        log_q[n] = log_q_last if n == n_max else _log(q)
-        if n in reduced_at:
-            g = fmpz.gcd(p, q) if p != 0 else abs(q)
-            log_gcd[n] = _log(g)
-            log_q_reduced[n] = log_q[n] - log_gcd[n]
-    log_numerators = _log_error_numerators(walk, depths, sorted(error_at), b)
-    log_error: dict[int, float] = {}
-    for n in sorted(error_at):
-        log_numerator = log_numerators[n]
-        if log_numerator is None:  # the ball met 0 or lost its bits: form it exactly
-            convergent = at[n]
-            numerator = p_last * convergent.q - convergent.p * q_last
-            if numerator == 0:
-                return Dynamics(depth, reason=f"p_{n}/q_{n} equals the limit")
-            log_numerator = _log(numerator)
-        log_error[n] = log_numerator - log_q_last - log_q[n]
+    logs = _walk_logs(a, b, n_max, {*growth_points, *fr_points, half}, {*convergence_points, half})
+    if isinstance(logs, str):
+        return Dynamics(depth, reason=logs)
+    log_gcd, log_error = logs.log_gcd, logs.log_error
+    log_q_reduced = {n: logs.log_q_reduced(n) for n in log_gcd}
 
     # factorial reduction
     fr_values = [log_gcd[n] / n + _degree(a) * (1 - math.log(n)) for n in fr_points]

@@ -80,9 +80,9 @@ def _leaf_products(
     found: list[fmpz_mat | None] = [None] * len(bounds)
     if small.any():
         # ||M_n||_inf = max(|a(n)| + |b(n)|, 1): a leaf's entries are bounded by the product
-        # of its terms' norms, so the largest such product over the leaves sets the limbs.
-        growth = np.add.reduceat(np.log2(np.maximum(size_a + size_b, 1.0)), starts)
-        limbs = int(growth[small].max() + 2) // 32 + 2
+        # of its terms' norms, which sets that leaf's limbs (early leaves need few).
+        growth = np.add.reduceat(np.log2(np.maximum(size_a + size_b, 1.0)), starts)[small]
+        limbs = (growth + 2).astype(np.int64) // 32 + 2
         words = _leaf_limbs(
             np.array([int(c) for c in a], np.int64),
             np.array([int(c) for c in b], np.int64),
@@ -90,9 +90,11 @@ def _leaf_products(
             his[small],
             limbs,
         ).astype(np.uint32)
-        for index, leaf in zip(np.flatnonzero(small), words, strict=True):
+        for index, leaf, count in zip(np.flatnonzero(small), words, limbs.tolist(), strict=True):
             found[index] = fmpz_mat(
-                2, 2, [int.from_bytes(entry.tobytes(), "little", signed=True) for entry in leaf]
+                2,
+                2,
+                [int.from_bytes(e[:count].tobytes(), "little", signed=True) for e in leaf],
             )
     for index in np.flatnonzero(~small):
         found[index] = _python_leaf(a, b, *bounds[index])
@@ -110,14 +112,16 @@ def _python_leaf(a: Sequence[int], b: Sequence[int], lo: int, hi: int) -> fmpz_m
 
 @numba.njit(cache=True)
 def _leaf_limbs(a, b, los, his, limbs):  # pragma: no cover - compiled
-    """Exact leaf products M_hi ··· M_lo as 32-bit limbs, two's complement, low limb first.
+    """Exact leaf products M_hi ··· M_lo as 32-bit limbs, two's complement, low limb first:
+    leaf i in its first limbs[i] limbs (the rest of its row is unused).
 
     The update [[x00, x01], [x10, x11]] <- M_n · X sets row 0 to a(n)·row0 + b(n)·row1:
     a multi-limb integer times two small signed integers, with a signed carry."""
-    out = np.zeros((los.size, 4, limbs), np.int64)
-    fresh = np.zeros((2, limbs), np.int64)
+    out = np.zeros((los.size, 4, limbs.max()), np.int64)
+    fresh = np.zeros((2, limbs.max()), np.int64)
     for leaf in range(los.size):
         x = out[leaf]
+        width = limbs[leaf]
         x[0, 0] = 1
         x[3, 0] = 1
         for n in range(los[leaf], his[leaf] + 1):
@@ -129,12 +133,12 @@ def _leaf_limbs(a, b, los, his, limbs):  # pragma: no cover - compiled
                 b_n = b_n * n + b[k]
             for column in range(2):
                 carry = np.int64(0)
-                for i in range(limbs):
+                for i in range(width):
                     t = a_n * x[column, i] + b_n * x[2 + column, i] + carry
                     fresh[column, i] = t & 0xFFFFFFFF
                     carry = t >> 32
             for column in range(2):
-                for i in range(limbs):
+                for i in range(width):
                     x[2 + column, i] = x[column, i]
                     x[column, i] = fresh[column, i]
     return out

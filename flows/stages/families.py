@@ -37,7 +37,7 @@ import polars as pl
 
 from conjectura.flows.stages.rows import Row
 from conjectura.kernels.constants import constant_value
-from conjectura.kernels.dynamics import dynamics, eigenvalue_ratio
+from conjectura.kernels.dynamics import blind_delta, eigenvalue_ratio
 from conjectura.kernels.equivalence import (
     IDENTITY,
     Certificate,
@@ -184,7 +184,7 @@ def measured_delta(pcf: Pcf, stored: float | None) -> float | None:
 
 @functools.lru_cache(maxsize=4096)
 def _walked_delta(pcf: Pcf) -> float | None:
-    return dynamics(pcf[0], pcf[1], METRICS_DEPTH).delta_fr
+    return blind_delta(pcf[0], pcf[1], METRICS_DEPTH).delta_fr
 
 
 def _rate(pcf: Pcf) -> tuple[float, bool]:

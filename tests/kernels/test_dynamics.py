@@ -10,7 +10,9 @@ import pytest
 import sympy
 from ramanujantools.pcf import PCF
 
+from conjectura.kernels import dynamics as dynamics_module
 from conjectura.kernels.dynamics import (
+    blind_delta,
     dynamics,
     eigenvalue_ratio,
     error_curve,
@@ -119,3 +121,44 @@ def test_agrees_with_ramanujantools_on_random_degree_2_pcfs() -> None:
         if digits[0] >= 6:
             assert limit[0] == pytest.approx(their_limit, rel=1e-6, abs=1e-9), (a, b)
         compared += 1
+
+
+def _converging_pcfs(count: int, seed: int) -> list[tuple[list[int], list[int]]]:
+    rng = random.Random(seed)
+    found: list[tuple[list[int], list[int]]] = []
+    while len(found) < count:
+        a = [rng.randint(-5, 5) for _ in range(3)]
+        b = [rng.randint(-5, 5) for _ in range(3)]
+        if screen_pcfs(np.array([a]), np.array([b]), 600)[0][0] == 0:
+            found.append((a, b))
+    return found
+
+
+def test_error_logs_from_arb_balls_equal_the_exact_numerators(monkeypatch) -> None:
+    """log|L − p_n/q_n| through the determinant identity and arb suffix products against
+    the numerators p_N·q_n − p_n·q_N formed exactly (every ball refused)."""
+    pcfs = _converging_pcfs(60, 31)
+    through_balls = [dynamics(a, b, 800) for a, b in pcfs]
+    monkeypatch.setattr(dynamics_module, "SUFFIX_ACCURACY_BITS", 10**9)
+    exactly = [dynamics(a, b, 800) for a, b in pcfs]
+    compared = 0
+    for (a, b), ball, exact in zip(pcfs, through_balls, exactly, strict=True):
+        assert ball.reason == exact.reason, (a, b)
+        if ball.reason is None:
+            for name in ("delta_fr", "delta_naive", "convergence_b", "convergence_c"):
+                assert getattr(ball, name) == pytest.approx(getattr(exact, name), abs=1e-9)
+            compared += 1
+    assert compared >= 40
+
+
+def test_blind_delta_is_the_delta_dynamics_stores() -> None:
+    for a, b in _converging_pcfs(40, 32):
+        full, alone = dynamics(a, b, 1000), blind_delta(a, b, 1000)
+        assert (full.reason is None) == (alone.reason is None), (a, b)
+        if alone.reason is None:
+            assert alone.delta_fr == pytest.approx(full.delta_fr, abs=1e-12)
+            assert alone.delta_naive == pytest.approx(full.delta_naive, abs=1e-12)
+            assert alone.limit is not None and alone.limit.depth == 1000
+    apery = BY_ID["6-over-zeta3-apery"]
+    assert blind_delta(apery.a, apery.b, 1200).delta_fr == pytest.approx(0.085, abs=0.003)
+    assert "terminates" in blind_delta([1, 1], [2, -1], 200).reason
