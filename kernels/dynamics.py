@@ -28,6 +28,7 @@ terminates (b(k) = 0 for some k >= 1) is a rational and has none.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
@@ -316,8 +317,14 @@ def _growth_fit(points: list[int], values: list[float]) -> tuple[float, float]:
 
 
 def _least_squares(rows: list[list[float]], values: list[float]) -> list[float]:
-    solution, *_ = np.linalg.lstsq(np.array(rows, float), np.array(values, float), rcond=None)
-    return [float(x) for x in solution]
+    """The least-squares solution x of rows·x ≈ values."""
+    return (_pseudo_inverse(tuple(map(tuple, rows))) @ np.array(values, float)).tolist()
+
+
+@functools.lru_cache(maxsize=64)
+def _pseudo_inverse(rows: tuple[tuple[float, ...], ...]) -> np.ndarray:
+    """The design matrices depend only on N's sample depths: each is inverted once."""
+    return np.linalg.pinv(np.array(rows, float))
 
 
 def error_curve(a: Sequence[int], b: Sequence[int], depth: int) -> tuple[np.ndarray, np.ndarray]:

@@ -333,8 +333,10 @@ def _combination(terms: list[tuple[int, str]]) -> str:
     ordered = [t for t in terms if t[1] != "1"] + [t for t in terms if t[1] == "1"]
     parts = []
     for c, monomial in ordered:
-        body = str(abs(c)) if monomial == "1" else (
-            monomial_text(monomial) if abs(c) == 1 else f"{abs(c)}*{monomial_text(monomial)}"
+        body = (
+            str(abs(c))
+            if monomial == "1"
+            else (monomial_text(monomial) if abs(c) == 1 else f"{abs(c)}*{monomial_text(monomial)}")
         )
         if parts:
             parts.append(f"{'-' if c < 0 else '+'} {body}")

@@ -7,6 +7,9 @@ from conjectura.kernels.dynamics import Dynamics, dynamics, mirrored
 from conjectura.schemas.spec import PcfSpec
 from conjectura.schemas.tables import DYNAMICS_FIELDS
 
+_ATTRIBUTE = {"metrics_depth": "depth", "metrics_reason": "reason"}
+"""Columns whose Dynamics attribute has another name."""
+
 
 def metrics_columns(
     spec: PcfSpec, a_lists: list[list[int]], b_lists: list[list[int]], converged: list[bool]
@@ -29,9 +32,6 @@ def metrics_columns(
         else:
             metrics = dynamics(a, b, spec.dynamics.depth)
             walked[(tuple(a), tuple(b))] = metrics
-        row = metrics.as_row()
-        row["metrics_depth"] = row.pop("depth")
-        row["metrics_reason"] = row.pop("reason")
         for name in names:
-            columns[name][i] = row[name]
+            columns[name][i] = getattr(metrics, _ATTRIBUTE.get(name, name))
     return columns

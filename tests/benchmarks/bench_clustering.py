@@ -36,9 +36,7 @@ def cells_of(points: np.ndarray, cell: float) -> tuple[np.ndarray, np.ndarray]:
     keys = np.floor(points / cell).astype(np.int64)
     _, inverse, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
     inverse = inverse.ravel()
-    means = np.column_stack(
-        [np.bincount(inverse, weights=points[:, j]) / counts for j in range(2)]
-    )
+    means = np.column_stack([np.bincount(inverse, weights=points[:, j]) / counts for j in range(2)])
     return means, counts
 
 
@@ -49,9 +47,7 @@ def timed(function, *args):
 
 
 def sklearn_labels(cells: np.ndarray, size: int) -> np.ndarray:
-    return SklearnHDBSCAN(min_cluster_size=size, algorithm="kd_tree", copy=True).fit_predict(
-        cells
-    )
+    return SklearnHDBSCAN(min_cluster_size=size, algorithm="kd_tree", copy=True).fit_predict(cells)
 
 
 def fast_labels(cells: np.ndarray, size: int) -> np.ndarray:

@@ -88,9 +88,10 @@ def independently_holds(row: dict) -> bool:
 def value_of(a, b, depth=400) -> mpmath.mpf:
     tail = mpmath.mpf(sum(x * depth**i for i, x in enumerate(a)))
     for k in range(depth, 0, -1):
-        tail = sum(x * (k - 1) ** i for i, x in enumerate(a)) + sum(
-            x * k**i for i, x in enumerate(b)
-        ) / tail
+        tail = (
+            sum(x * (k - 1) ** i for i, x in enumerate(a))
+            + sum(x * k**i for i, x in enumerate(b)) / tail
+        )
     return tail
 
 
