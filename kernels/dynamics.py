@@ -270,9 +270,10 @@ def _log_error_numerators(
         row = row * arb_mat(walk.segments[i])
         suffix_s01[depths[i - 1]] = row[0, 1]
     found: dict[int, float | None] = {}
+    log_b = _log_abs_values(b, 1, error_at[-1])  # log|b(k)| at index k - 1
     log_b_sum, summed_to = 0.0, 0
     for n in error_at:
-        log_b_sum += math.fsum(_log_abs_values(b, summed_to + 1, n))
+        log_b_sum += math.fsum(log_b[summed_to:n])
         summed_to = n
         s01 = suffix_s01.get(n)
         vouched = s01 is not None and (s01 > 0 or s01 < 0)  # arb: true only when certain
