@@ -110,17 +110,13 @@ def cluster_counts(catalog: Catalog, space: str) -> dict[str, int]:
     return {name: int(frame[name][0]) for name in frame.columns}
 
 
-def labelled_clusters(catalog: Catalog, space: str, max_size: int) -> pl.DataFrame:
-    """members and label of the labelled clusters of a space with at most ``max_size``
-    members (the bulk of a plane, labelled by a handful, is left out)."""
+def labelled_clusters(catalog: Catalog, space: str) -> pl.DataFrame:
+    """plane, members, size and label of every labelled cluster of a space."""
     return (
         catalog.scan(TableKind.CLUSTERS)
-        .filter(
-            (pl.col("space") == space)
-            & pl.col("label").is_not_null()
-            & (pl.col("size") <= max_size)
-        )
-        .select("members", "label")
+        .filter((pl.col("space") == space) & pl.col("label").is_not_null())
+        .select("plane", "members", "size", "label")
+        .sort("plane", "label", "size")
         .collect()
     )
 

@@ -198,12 +198,17 @@ def candidate_chunks(spec: PcfSpec, catalog: Catalog) -> list[list[tuple[int, st
     search already identified (``identify.deep: all``, committed with the shards) are left
     out, so discovery does not state their relation a second time."""
     assert spec.dynamics is not None and spec.dynamics.cluster is not None
-    labelled = queries.labelled_clusters(
-        catalog, spec.label, spec.dynamics.cluster.discovery_max_size
-    )
+    settings = spec.dynamics.cluster
+    labelled = queries.labelled_clusters(catalog, spec.label)
+    bulk = set(labelled.filter(pl.col("size") > settings.discovery_max_size)["plane"])
+    points = {
+        plane_name(plane): queries.space_metrics(catalog, spec.label, list(plane))
+        for plane in PLANES
+        if plane_name(plane) in bulk and settings.discovery_sample > 0
+    }
     lookup = queries.lookup_constants(catalog, spec.label)
     found = _deep_identified(catalog, spec)
-    candidates = discovery.discovery_candidates(labelled, lookup)
+    candidates = discovery.discovery_candidates(labelled, lookup, settings, points)
     return discovery.discovery_chunks([c for c in candidates if c[0] not in found])
 
 

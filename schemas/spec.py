@@ -102,8 +102,14 @@ class ClusterSettings(BaseModel):
     discovery_max_size: StrictInt = Field(
         10_000,
         ge=1,
-        description="larger clusters (a plane's bulk, labelled by a handful of members) "
-        "are labelled but their members are not searched",
+        description="larger clusters (a plane's bulk: a whole degree class, labelled by a "
+        "handful of members) are searched on a sample, not whole",
+    )
+    discovery_sample: StrictInt = Field(
+        2_000,
+        ge=0,
+        description="members searched in a cluster above discovery_max_size: the "
+        "unidentified ones nearest, on the plane, to its identified members (0: none)",
     )
     pi_products: bool = Field(True, description="also try c*pi when pi is a spec constant")
 

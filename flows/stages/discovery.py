@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import polars as pl
+from sklearn.neighbors import NearestNeighbors
 
 from conjectura.flows.stages.identify import pcf_conjecture_row
 from conjectura.flows.stages.rows import Columns, Row
@@ -50,20 +52,57 @@ def cluster_columns(
 
 
 def discovery_candidates(
-    labelled: pl.DataFrame, lookup_constants: Mapping[int, str]
+    labelled: pl.DataFrame,
+    lookup_constants: Mapping[int, str],
+    settings: ClusterSettings,
+    plane_points: Mapping[str, pl.DataFrame] | None = None,
 ) -> list[tuple[int, str]]:
-    """(pcf id, constant) for every member of a labelled cluster (frame with ``members``
-    and ``label``) that the lookup did not identify, sorted.
+    """(pcf id, constant) for the members of labelled clusters (frame with ``plane``,
+    ``members`` and ``label``) that the lookup did not identify, sorted.
+
+    A cluster above ``settings.discovery_max_size`` members is a plane's bulk: a whole
+    degree class (docs/study/README.md), labelled by the few formulas the lookup found in
+    it. Only its ``settings.discovery_sample`` unidentified members nearest, on the plane,
+    to those identified ones are candidates; ``plane_points`` (plane name -> frame of id
+    and the plane's two metrics) gives their positions.
 
     Derived from the lookup's conjectures only, so every discovery task sees the same list
     while discoveries are being committed."""
-    pairs = {
-        (member, label)
-        for members, label in labelled.select("members", "label").iter_rows()
-        for member in members
-        if member not in lookup_constants
-    }
+    pairs: set[tuple[int, str]] = set()
+    for plane, members, label in labelled.select("plane", "members", "label").iter_rows():
+        unidentified = [m for m in members if m not in lookup_constants]
+        if len(members) > settings.discovery_max_size:
+            if plane_points is None or plane not in plane_points:
+                raise ValueError(f"a cluster of {len(members)} on {plane} needs its points")
+            unidentified = nearest_to_identified(
+                plane_points[plane],
+                [m for m in members if m in lookup_constants],
+                unidentified,
+                settings.discovery_sample,
+            )
+        pairs.update((member, label) for member in unidentified)
     return sorted(pairs)
+
+
+def nearest_to_identified(
+    points: pl.DataFrame, identified: list[int], unidentified: list[int], count: int
+) -> list[int]:
+    """The ``count`` ids of ``unidentified`` nearest (Euclidean, on the plane of
+    ``points``: columns id and two metrics) to any of ``identified``; ties go to the
+    smaller id, so the choice is the same on every run."""
+    if count == 0 or not identified or not unidentified:
+        return []
+    coordinates = [c for c in points.columns if c != "id"]
+
+    def located(ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        frame = pl.DataFrame({"id": ids}, schema={"id": pl.Int64}).join(points, on="id")
+        return frame["id"].to_numpy(), frame.select(coordinates).to_numpy().astype(float)
+
+    _, known = located(identified)
+    ids, candidates = located(unidentified)
+    distance, _ = NearestNeighbors(n_neighbors=1).fit(known).kneighbors(candidates)
+    order = np.lexsort((ids, distance[:, 0]))[:count]
+    return sorted(ids[order].tolist())
 
 
 def discovery_chunks(candidates: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:

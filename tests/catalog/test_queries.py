@@ -259,12 +259,14 @@ def test_space_clusters_and_counts(catalog) -> None:
     assert queries.cluster_counts(catalog, OTHER) == {"clusters": 1, "labelled": 1}
 
 
-def test_labelled_clusters_leave_out_the_unlabelled_and_the_bulk(catalog) -> None:
-    small = queries.labelled_clusters(catalog, SPACE, max_size=3)
-    assert small.columns == ["members", "label"]
-    assert small.rows() == [([1, 2, 6], "pi")]
-    both = queries.labelled_clusters(catalog, SPACE, max_size=5).sort("label")
-    assert both.rows() == [([3, 4, 5, 7, 8], "log2"), ([1, 2, 6], "pi")]
+def test_labelled_clusters_leave_out_the_unlabelled(catalog) -> None:
+    frame = queries.labelled_clusters(catalog, SPACE)
+    assert frame.columns == ["plane", "members", "size", "label"]
+    assert sorted(frame.select("members", "size", "label").rows()) == [
+        ([1, 2, 6], 3, "pi"),
+        ([3, 4, 5, 7, 8], 5, "log2"),
+    ]
+    assert set(frame["plane"]) == {"delta_fr~growth_c"}
 
 
 def test_space_conjectures_verified_first_then_simplest(catalog) -> None:

@@ -104,20 +104,30 @@ def test_the_deep_search_of_cluster_members_follows_discovery(discovered) -> Non
     assert set(conjectures.filter(pl.col("detector") == "deep")["pcf_id"]) <= labelled
 
 
-def test_clusters_above_the_size_cap_are_not_searched(discovered) -> None:
+def test_clusters_above_the_size_cap_are_searched_on_a_sample(discovered) -> None:
     from conjectura.catalog.store import Catalog
     from conjectura.flows.pcf import candidate_chunks
 
     spec, root, _, _, clusters = discovered
     catalog = Catalog(root)
-    smallest = int(clusters.filter(pl.col("label").is_not_null())["size"].min())
-    assert candidate_chunks(spec, catalog)  # the default cap keeps the π cluster
-    cluster = spec.dynamics.cluster.model_copy(update={"discovery_max_size": smallest - 1})
-    capped = spec.model_copy(
-        update={"dynamics": spec.dynamics.model_copy(update={"cluster": cluster})}
-    )
-    assert capped.label == spec.label
-    assert candidate_chunks(capped, catalog) == []
+    labelled = clusters.filter(pl.col("label").is_not_null())
+    smallest = int(labelled["size"].min())
+    whole = [c for chunk in candidate_chunks(spec, catalog) for c in chunk]
+    assert whole  # the default cap keeps the π cluster whole
+
+    def capped(sample: int) -> list[tuple[int, str]]:
+        cluster = spec.dynamics.cluster.model_copy(
+            update={"discovery_max_size": smallest - 1, "discovery_sample": sample}
+        )
+        changed = spec.model_copy(
+            update={"dynamics": spec.dynamics.model_copy(update={"cluster": cluster})}
+        )
+        assert changed.label == spec.label
+        return [c for chunk in candidate_chunks(changed, catalog) for c in chunk]
+
+    assert capped(0) == []
+    one = capped(1)  # at most one member per labelled cluster, from the whole list
+    assert 1 <= len(one) <= labelled.height and set(one) <= set(whole)
 
 
 def test_plots_are_written_from_the_cli(discovered, tmp_path: Path) -> None:

@@ -16,12 +16,14 @@ from conjectura.flows.stages.discovery import (
     discovered_rows,
     discovery_candidates,
     discovery_chunks,
+    nearest_to_identified,
 )
 from conjectura.kernels.space import pcf_id
 from conjectura.schemas.spec import ClusterSettings, PcfSpec, parse_spec
 from conjectura.schemas.tables import CLUSTERS
 
 PLANE = ("delta_fr", "growth_c")
+PLANE_NAME = "delta_fr~growth_c"
 BLOB = 30
 FIRST = list(range(100, 100 + BLOB))
 SECOND = list(range(200, 200 + BLOB))
@@ -94,12 +96,13 @@ def test_too_few_points_give_no_cluster() -> None:
 def test_candidates_leave_out_lookup_identified_members_and_are_sorted() -> None:
     labelled = pl.DataFrame(
         {
+            "plane": [PLANE_NAME] * 3,
             "members": [[5, 3, 9], [9, 4], [7, 1]],
             "label": ["pi", "pi", "log2"],  # 9 is in two clusters of the same label
         }
     )
     lookup = {3: "pi", 7: "log2", 42: "e"}
-    assert discovery_candidates(labelled, lookup) == [
+    assert discovery_candidates(labelled, lookup, ClusterSettings()) == [
         (1, "log2"),
         (4, "pi"),
         (5, "pi"),
@@ -107,11 +110,37 @@ def test_candidates_leave_out_lookup_identified_members_and_are_sorted() -> None
     ]
 
 
+def test_a_bulk_cluster_is_searched_on_the_members_nearest_its_identified_ones() -> None:
+    # a cluster of 10 on a line; members 0 and 9 identified as e; with the size cap at 5
+    # and a sample of 4, the candidates are the two nearest each end: 1, 8, then 2, 7
+    ids = list(range(10))
+    points = pl.DataFrame({"id": ids, "delta_fr": [0.0] * 10, "growth_c": [0.1 * i for i in ids]})
+    labelled = pl.DataFrame({"plane": [PLANE_NAME], "members": [ids], "label": ["e"]})
+    lookup = {0: "e", 9: "e"}
+    sampled = ClusterSettings(discovery_max_size=5, discovery_sample=4)
+    found = discovery_candidates(labelled, lookup, sampled, {PLANE_NAME: points})
+    assert found == [(1, "e"), (2, "e"), (7, "e"), (8, "e")]
+    whole = discovery_candidates(labelled, lookup, ClusterSettings(), {PLANE_NAME: points})
+    assert [pcf for pcf, _ in whole] == list(range(1, 9))  # under the cap: every member
+    none = ClusterSettings(discovery_max_size=5, discovery_sample=0)
+    assert discovery_candidates(labelled, lookup, none, {PLANE_NAME: points}) == []
+    with pytest.raises(ValueError, match="needs its points"):
+        discovery_candidates(labelled, lookup, sampled)
+
+
+def test_nearest_to_identified_breaks_ties_by_id() -> None:
+    points = pl.DataFrame({"id": [1, 2, 3, 4], "x": [0.0, 1.0, -1.0, 2.0], "y": [0.0] * 4})
+    assert nearest_to_identified(points, [1], [4, 3, 2], 1) == [2]  # 2 and 3 tie at 1
+    assert nearest_to_identified(points, [1], [4, 3, 2], 2) == [2, 3]
+    assert nearest_to_identified(points, [], [4, 3, 2], 2) == []
+
+
 def test_no_labelled_clusters_no_candidates() -> None:
     empty = pl.DataFrame(
-        {"members": [], "label": []}, schema={"members": pl.List(pl.Int64), "label": pl.String}
+        {"plane": [], "members": [], "label": []},
+        schema={"plane": pl.String, "members": pl.List(pl.Int64), "label": pl.String},
     )
-    assert discovery_candidates(empty, {}) == []
+    assert discovery_candidates(empty, {}, ClusterSettings()) == []
 
 
 def test_chunks_cover_the_candidates_in_order() -> None:
