@@ -36,12 +36,13 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 from flint import arb, arb_mat, fmpz
 
-from conjectura.kernels.exact import Convergent, SampledWalk, sampled_walk
+from conjectura.kernels.exact import Convergent, SampledWalk, sampled_walk, values_at
 
 FR_STEP = 200
 FR_LAST = 1400
 FR_TOLERANCE = 0.1
 D_ZERO = 0.05
+SPLIT_GCD_FROM = 400  # from this depth on, gcd(p_n, q_n) is split (see convergent_gcds)
 SUFFIX_ACCURACY_BITS = 40  # below this, a suffix entry's ball is replaced by exact arithmetic
 
 
@@ -151,14 +152,13 @@ def _walk_logs(
     log_q_last = _log(q_last)
 
     log_q: dict[int, float] = {}
-    log_gcd: dict[int, float] = {}
     for n, convergent in at.items():
-        p, q = convergent.p, convergent.q
-        if q == 0:
+        if convergent.q == 0:
             return f"q_{n} = 0"
-        log_q[n] = log_q_last if n == n_max else _log(q)
-        if n in reduced_at:  # gcd(p_n, q_n) is the costly part: taken only where asked
-            log_gcd[n] = _log(fmpz.gcd(p, q) if p != 0 else abs(q))
+        log_q[n] = log_q_last if n == n_max else _log(convergent.q)
+    # gcd(p_n, q_n) is the costly part: taken only where asked
+    gcds = convergent_gcds(walk, depths, sorted(reduced_at), int(a[0]))
+    log_gcd = {n: _log(g) for n, g in gcds.items()}
     log_numerators = _log_error_numerators(walk, depths, sorted(error_at), b)
     log_error: dict[int, float] = {}
     for n in sorted(error_at):
@@ -254,6 +254,44 @@ def dynamics(a: Sequence[int], b: Sequence[int], depth: int) -> Dynamics:
     )
 
 
+def convergent_gcds(
+    walk: SampledWalk, depths: list[int], reduced_at: list[int], a0: int
+) -> dict[int, fmpz]:
+    """gcd(p_n, q_n) for each n in ``reduced_at`` (sampled depths of ``walk``).
+
+    A direct gcd of two integers of n steps' size costs about n² (GMP's Lehmer range
+    here), so from n = SPLIT_GCD_FROM on it is split at the sampled depth m nearest n/2.
+    With u = row 0 of M_n ··· M_(m+1) and P_m = M_m ··· M_1, row 0 of P_n = (q_n, r_n)
+    (p_n = a0·q_n + r_n, so gcd(p_n, q_n) = gcd(q_n, r_n)) is u·P_m, and
+    u·P_m·adj(P_m) = det(P_m)·u: the gcd divides K = gcd(u)·|det P_m|, where
+    |det P_m| = ∏_(k<=m) |b(k)|. So gcd(q_n, r_n) = gcd(gcd(q_n mod K, K), r_n): gcds of
+    integers of about n/2 steps instead of n."""
+    index = {d: i for i, d in enumerate(depths)}
+    determinants = [abs(segment.det()) for segment in walk.segments]
+    found: dict[int, fmpz] = {}
+    for n in reduced_at:
+        convergent = walk.convergents[index[n]]
+        p, q = convergent.p, convergent.q
+        helpers = [d for d in depths if d < n]
+        if n < SPLIT_GCD_FROM or not helpers:
+            found[n] = fmpz.gcd(p, q)
+            continue
+        m = min(helpers, key=lambda d: (abs(2 * d - n), -d))
+        i_m, i_n = index[m], index[n]
+        u0, u1 = walk.segments[i_n][0, 0], walk.segments[i_n][0, 1]
+        for segment in reversed(walk.segments[i_m + 1 : i_n]):
+            u0, u1 = (
+                u0 * segment[0, 0] + u1 * segment[1, 0],
+                u0 * segment[0, 1] + u1 * segment[1, 1],
+            )
+        bound = fmpz.gcd(u0, u1)
+        for determinant in determinants[: i_m + 1]:
+            bound *= determinant
+        divisor = fmpz.gcd(q % bound, bound)
+        found[n] = fmpz.gcd(divisor, (p - a0 * q) % divisor)
+    return found
+
+
 def _log_error_numerators(
     walk: SampledWalk, depths: list[int], error_at: list[int], b: Sequence[int]
 ) -> dict[int, float | None]:
@@ -290,7 +328,7 @@ def _log_abs_values(coefficients: Sequence[int], lo: int, hi: int) -> list[float
     bound = sum(abs(c) * hi**i for i, c in enumerate(coefficients))
     if bound < 2**53:
         terms = np.arange(lo, hi + 1, dtype=np.float64)
-        values = np.polynomial.polynomial.polyval(terms, [float(c) for c in coefficients])
+        values = values_at(coefficients, terms)
         return np.log(np.abs(values)).tolist()
     return [
         math.log(abs(sum(c * k**i for i, c in enumerate(coefficients)))) for k in range(lo, hi + 1)

@@ -35,6 +35,15 @@ def _value_at(coefficients: Sequence[int], n: int) -> int:
     return value
 
 
+def values_at(coefficients: Sequence[int], points: np.ndarray) -> np.ndarray:
+    """The polynomial at each of ``points`` in float64 (Horner; numpy's polyval costs
+    more in argument handling than in arithmetic at these sizes)."""
+    values = np.full(points.shape, float(coefficients[-1]))
+    for c in reversed(coefficients[:-1]):
+        values = values * points + float(c)
+    return values
+
+
 def segment_product(a: Sequence[int], b: Sequence[int], lo: int, hi: int) -> fmpz_mat:
     """M_hi ··· M_lo (identity when hi < lo), by binary splitting over exact leaves."""
     if hi < lo:
@@ -73,8 +82,8 @@ def _leaf_products(
     first = bounds[0][0]
     los, his = (np.array(column, np.int64) for column in zip(*bounds, strict=True))
     n = np.arange(first, his[-1] + 1, dtype=np.float64)
-    size_a = np.abs(np.polynomial.polynomial.polyval(n, [float(c) for c in a]))
-    size_b = np.abs(np.polynomial.polynomial.polyval(n, [float(c) for c in b]))
+    size_a = np.abs(values_at(a, n))
+    size_b = np.abs(values_at(b, n))
     starts = los - first
     small = np.maximum.reduceat(np.maximum(size_a, size_b), starts) < _LEAF_TERM_BOUND
     found: list[fmpz_mat | None] = [None] * len(bounds)

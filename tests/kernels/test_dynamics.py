@@ -13,12 +13,14 @@ from ramanujantools.pcf import PCF
 from conjectura.kernels import dynamics as dynamics_module
 from conjectura.kernels.dynamics import (
     blind_delta,
+    convergent_gcds,
     dynamics,
     eigenvalue_ratio,
     error_curve,
     mirrored,
     terminating_depth,
 )
+from conjectura.kernels.exact import sampled_walk
 from conjectura.kernels.screen import screen_pcfs
 from tests.conftest import REFERENCE_FORMULAS
 
@@ -162,3 +164,25 @@ def test_blind_delta_is_the_delta_dynamics_stores() -> None:
     apery = BY_ID["6-over-zeta3-apery"]
     assert blind_delta(apery.a, apery.b, 1200).delta_fr == pytest.approx(0.085, abs=0.003)
     assert "terminates" in blind_delta([1, 1], [2, -1], 200).reason
+
+
+def test_split_gcds_equal_the_direct_ones() -> None:
+    """gcd(p_n, q_n) through K = gcd(u)·|det P_m| against fmpz.gcd on the convergents, on
+    factorially reduced PCFs (large gcds) and random ones (small gcds)."""
+    from flint import fmpz
+
+    pcfs = [(BY_ID[i].a, BY_ID[i].b) for i in ("6-over-zeta3-apery", "e", "4-over-pi")]
+    pcfs += _converging_pcfs(40, 33)
+    depths = [6, 125, 250, 400, 500, 625, 750, 875, 1000, 1200, 1400, 2000]
+    split_at = [n for n in depths if n >= dynamics_module.SPLIT_GCD_FROM]
+    assert len(split_at) >= 6
+    large = 0
+    for a, b in pcfs:
+        if terminating_depth(b, 2000) is not None:
+            continue
+        walk = sampled_walk(a, b, depths)
+        found = convergent_gcds(walk, depths, depths, int(a[0]))
+        for convergent in walk.convergents:
+            assert found[convergent.depth] == fmpz.gcd(convergent.p, convergent.q), (a, b)
+        large += found[2000] > 2**1000
+    assert large >= 1  # Apéry's gcd is factorial: the split met a large one
