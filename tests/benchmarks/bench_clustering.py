@@ -1,5 +1,6 @@
 """HDBSCAN on the study's planes: scikit-learn's exact kd-tree path against fast_hdbscan
-(numba, Borůvka) and hdbscan (boruvka_kdtree with the exact spanning tree), side by side.
+(numba, Borůvka; what the pipeline runs, kernels.clustering) and hdbscan (boruvka_kdtree
+with the exact spanning tree; the `bench` extra), side by side.
 
 For each plane of a catalog's space (the published study's, written by `make study`):
 the cell means at the grid asked for, clustered by each implementation with aligned
@@ -26,6 +27,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from conjectura.catalog import queries
 from conjectura.catalog.store import Catalog
+from conjectura.kernels import clustering
 from conjectura.kernels.clustering import PLANES, plane_name
 
 warnings.filterwarnings("ignore")
@@ -51,9 +53,8 @@ def sklearn_labels(cells: np.ndarray, size: int) -> np.ndarray:
 
 
 def fast_labels(cells: np.ndarray, size: int) -> np.ndarray:
-    import fast_hdbscan
-
-    return fast_hdbscan.HDBSCAN(min_cluster_size=size, min_samples=size - 1).fit_predict(cells)
+    """fast_hdbscan as the pipeline calls it (kernels.clustering)."""
+    return clustering.hdbscan_labels(cells, size)
 
 
 def hdbscan_labels(cells: np.ndarray, size: int) -> np.ndarray:
