@@ -10,8 +10,8 @@ study's growth plane has 408,561 cells at the published grid 0.001). Its ``min_s
 does not count the point itself, scikit-learn's does: scikit-learn's default for a
 minimum cluster size m is min_samples = m, which is fast_hdbscan's m − 1, the value used
 here, so the clusters are scikit-learn's (adjusted Rand index against scikit-learn's
-kd-tree path in docs/study/README.md). ``reproducible`` fixes the order of its parallel
-reductions, so a retried task writes the same clusters.
+kd-tree path in docs/study/README.md). It runs on one numba thread, where its labels are
+the same on every call, so a retried task writes the same clusters.
 
 A cell is represented by the mean of its points, not its centre. Centres sit on a lattice,
 where most mutual-reachability distances tie, and HDBSCAN's condensed tree then depends on
@@ -22,6 +22,7 @@ scikit-learn's own kd-tree and brute-force runs agreed to adjusted Rand indices 
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from fast_hdbscan import HDBSCAN
 from sklearn.neighbors import NearestNeighbors
@@ -67,11 +68,20 @@ def cluster_plane(
 
 
 def hdbscan_labels(points: np.ndarray, min_cluster_size: int) -> np.ndarray:
-    """HDBSCAN labels (-1: noise) of ``points`` with scikit-learn's default min_samples."""
+    """HDBSCAN labels (-1: noise) of ``points`` with scikit-learn's default min_samples.
+
+    On one numba thread: with two, even ``reproducible=True`` moved 37 to 84 of the
+    study's 408,584 growth-plane cells between identical calls; on one, none (and the
+    planes run side by side on the workers anyway)."""
     model = HDBSCAN(
         min_cluster_size=min_cluster_size, min_samples=min_cluster_size - 1, reproducible=True
     )
-    return np.asarray(model.fit_predict(points), dtype=np.int64)
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)  # this thread's parallel regions only
+    try:
+        return np.asarray(model.fit_predict(points), dtype=np.int64)
+    finally:
+        numba.set_num_threads(threads)
 
 
 def cell_representatives(points: np.ndarray, cell: float) -> np.ndarray:

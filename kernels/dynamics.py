@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
-from flint import arb, arb_mat, fmpz
+from flint import arb, arb_mat, fmpz, fmpz_mat
 
 from conjectura.kernels.exact import Convergent, SampledWalk, sampled_walk, values_at
 
@@ -42,6 +42,7 @@ FR_STEP = 200
 FR_LAST = 1400
 FR_TOLERANCE = 0.1
 D_ZERO = 0.05
+SPLIT_FRACTIONS = (0.5,)  # where a gcd is split, as fractions of its depth
 SPLIT_GCD_FROM = 400  # from this depth on, gcd(p_n, q_n) is split (see convergent_gcds)
 SUFFIX_ACCURACY_BITS = 40  # below this, a suffix entry's ball is replaced by exact arithmetic
 
@@ -260,36 +261,50 @@ def convergent_gcds(
     """gcd(p_n, q_n) for each n in ``reduced_at`` (sampled depths of ``walk``).
 
     A direct gcd of two integers of n steps' size costs about n² (GMP's Lehmer range
-    here), so from n = SPLIT_GCD_FROM on it is split at the sampled depth m nearest n/2.
-    With u = row 0 of M_n ··· M_(m+1) and P_m = M_m ··· M_1, row 0 of P_n = (q_n, r_n)
-    (p_n = a0·q_n + r_n, so gcd(p_n, q_n) = gcd(q_n, r_n)) is u·P_m, and
-    u·P_m·adj(P_m) = det(P_m)·u: the gcd divides K = gcd(u)·|det P_m|, where
-    |det P_m| = ∏_(k<=m) |b(k)|. So gcd(q_n, r_n) = gcd(gcd(q_n mod K, K), r_n): gcds of
-    integers of about n/2 steps instead of n."""
+    here), so it is built up from the top of the walk instead, one segment at a time.
+    Row 0 of P_n = M_n ··· M_1 is (q_n, r_n) with p_n = a0·q_n + r_n, so
+    gcd(p_n, q_n) = gcd(q_n, r_n), the content of that row. For a row u and a matrix S,
+    (u·S)·adj(S) = det(S)·u, so content(u·S) divides content(u)·|det S|. Walking down,
+    u_j = row 0 of seg_(i_n) ··· seg_j (the segments' exact products), each content is
+    gcd(u_j mod K, K) with K = content(u_(j+1))·|det seg_j|, |det seg_j| = ∏|b(k)| over the
+    segment: gcds the size of a segment (while the contents stay small, as they do
+    without factorial reduction) instead of the size of the whole walk."""
     index = {d: i for i, d in enumerate(depths)}
     determinants = [abs(segment.det()) for segment in walk.segments]
     found: dict[int, fmpz] = {}
     for n in reduced_at:
-        convergent = walk.convergents[index[n]]
-        p, q = convergent.p, convergent.q
-        helpers = [d for d in depths if d < n]
-        if n < SPLIT_GCD_FROM or not helpers:
-            found[n] = fmpz.gcd(p, q)
+        top = index[n]
+        convergent = walk.convergents[top]
+        if n < SPLIT_GCD_FROM or top == 0:
+            found[n] = fmpz.gcd(convergent.p, convergent.q)
             continue
-        m = min(helpers, key=lambda d: (abs(2 * d - n), -d))
-        i_m, i_n = index[m], index[n]
-        u0, u1 = walk.segments[i_n][0, 0], walk.segments[i_n][0, 1]
-        for segment in reversed(walk.segments[i_m + 1 : i_n]):
-            u0, u1 = (
-                u0 * segment[0, 0] + u1 * segment[1, 0],
-                u0 * segment[0, 1] + u1 * segment[1, 1],
-            )
-        bound = fmpz.gcd(u0, u1)
-        for determinant in determinants[: i_m + 1]:
-            bound *= determinant
-        divisor = fmpz.gcd(q % bound, bound)
-        found[n] = fmpz.gcd(divisor, (p - a0 * q) % divisor)
+        # split where the walk has gone SPLIT_FRACTIONS of the way to n, top down
+        stops = sorted(
+            {min(range(top), key=lambda i: abs(depths[i] - f * n)) for f in SPLIT_FRACTIONS},
+            reverse=True,
+        )
+        u0, u1 = walk.segments[top][0, 0], walk.segments[top][0, 1]
+        for j in range(top - 1, stops[0], -1):
+            u0, u1 = _row_times(u0, u1, walk.segments[j])
+        content = fmpz.gcd(u0, u1)
+        for stop, below in zip(stops, [*stops[1:], -1], strict=True):
+            bound = content
+            for j in range(stop, below, -1):
+                bound *= determinants[j]
+            if below == -1:  # row 0 of P_n, known already
+                u0, u1 = convergent.q, convergent.p - a0 * convergent.q
+            else:
+                for j in range(stop, below, -1):
+                    u0, u1 = _row_times(u0, u1, walk.segments[j])
+            divisor = fmpz.gcd(u0 % bound, bound)
+            content = fmpz.gcd(divisor, u1 % divisor)
+        found[n] = content
     return found
+
+
+def _row_times(u0: fmpz, u1: fmpz, matrix: fmpz_mat) -> tuple[fmpz, fmpz]:
+    """The row (u0, u1) times a 2×2 matrix."""
+    return u0 * matrix[0, 0] + u1 * matrix[1, 0], u0 * matrix[0, 1] + u1 * matrix[1, 1]
 
 
 def _log_error_numerators(
