@@ -557,27 +557,45 @@ def rational_near(x: mpmath.mpf, digits: float) -> Fraction | None:
 def discover_with_constant(
     a: Sequence[int],
     b: Sequence[int],
-    name: str,
+    names: str | Sequence[str],
     *,
     max_coeff: int,
     search_digits: int,
     max_exact_depth: int,
 ) -> Identification | None:
     """Cluster-led discovery: PSLQ for L = (p0 + p1·c)/(q0 + q1·c) with the cluster's
-    constant at ``search_digits``, then an exact check to twice that precision and the
-    independent confirmation.
+    constant c at ``search_digits``, then an exact check to twice that precision and the
+    independent confirmation. ``names``: one constant, or several tried in turn on the
+    same settled estimate of L (the walk is shared); the first borne out is returned.
 
     Limits that do not settle to the search precision, and zero or rational limits
     (found before PSLQ, which raises on a zero entry), give None."""
-    verify_digits = 2 * search_digits
     exact = ExactLimit(a, b)
     with mpmath.workdps(check_precision(search_digits)):
         estimate = settle(exact, want_digits=search_digits + 10, max_depth=max_exact_depth)
         if estimate.digits < search_digits + 5:
             return None  # too slow to know L to the search precision
-        L = estimate.value
-        if rational_near(L, estimate.digits) is not None:
+        if rational_near(estimate.value, estimate.digits) is not None:
             return None
+    for name in [names] if isinstance(names, str) else names:
+        found = _discovered(exact, estimate, name, max_coeff, search_digits, max_exact_depth)
+        if found is not None:
+            return found
+    return None
+
+
+def _discovered(
+    exact: ExactLimit,
+    estimate: LimitEstimate,
+    name: str,
+    max_coeff: int,
+    search_digits: int,
+    max_exact_depth: int,
+) -> Identification | None:
+    """One constant of :func:`discover_with_constant`, from L's settled estimate."""
+    verify_digits = 2 * search_digits
+    with mpmath.workdps(check_precision(search_digits)):
+        L = estimate.value
         c = constant_value(name)
         with mpmath.workdps(search_digits):
             vector = [mpmath.mpf(1), +c, +L, L * c]

@@ -139,16 +139,14 @@ def discovered_rows(
         names = [name]
         if settings.pi_products and "pi" in spec.constants and name != "pi":
             names.append(f"{name}*pi")
-        for basis_constant in names:
-            identification = discover_with_constant(
-                row["a_coeffs"],
-                row["b_coeffs"],
-                basis_constant,
-                max_coeff=settings.discovery_max_coeff,
-                search_digits=spec.identify.verify_digits,
-                max_exact_depth=spec.identify.max_exact_depth,
-            )
-            if identification is not None:
-                found.append(pcf_conjecture_row(spec, row, identification, run_id))
-                break
+        identification = discover_with_constant(
+            row["a_coeffs"],
+            row["b_coeffs"],
+            names,
+            max_coeff=settings.discovery_max_coeff,
+            search_digits=spec.identify.verify_digits,
+            max_exact_depth=spec.identify.max_exact_depth,
+        )
+        if identification is not None:
+            found.append(pcf_conjecture_row(spec, row, identification, run_id))
     return found
