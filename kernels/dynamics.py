@@ -42,7 +42,7 @@ FR_STEP = 200
 FR_LAST = 1400
 FR_TOLERANCE = 0.1
 D_ZERO = 0.05
-SPLIT_FRACTIONS = (0.5,)  # where a gcd is split, as fractions of its depth
+SPLIT_FRACTIONS = (0.6,)  # where a gcd is split, as fractions of its depth
 SPLIT_GCD_FROM = 400  # from this depth on, gcd(p_n, q_n) is split (see convergent_gcds)
 SUFFIX_ACCURACY_BITS = 40  # below this, a suffix entry's ball is replaced by exact arithmetic
 
@@ -145,17 +145,26 @@ def _walk_logs(
     if stop is not None:
         return f"b({stop}) = 0: the fraction terminates"
     depths = sorted(reduced_at | error_at | {n_max})
-    walk = sampled_walk(a, b, depths)
-    at = dict(zip(depths, walk.convergents, strict=True))
-    p_last, q_last = at[n_max].p, at[n_max].q
-    if q_last == 0:
+    # exact convergents where a gcd is taken; the others need only log q_n (below)
+    walk = sampled_walk(a, b, depths, exact_at=reduced_at | {n_max})
+    last = walk.convergents[-1]
+    assert last is not None
+    if last.q == 0:
         return f"q_{n_max} = 0"
-    log_q_last = _log(q_last)
+    log_q_last = _log(last.q)
 
     log_q: dict[int, float] = {}
-    for n, convergent in at.items():
+    at: dict[int, Convergent] = {}
+    approximate = _arb_log_denominators(walk)
+    for i, n in enumerate(depths):
+        convergent = walk.convergents[i]
+        if convergent is None and approximate[i] is not None:
+            log_q[n] = approximate[i]
+            continue
+        convergent = convergent or walk.convergent(i)  # the ball could not vouch: exactly
         if convergent.q == 0:
             return f"q_{n} = 0"
+        at[n] = convergent
         log_q[n] = log_q_last if n == n_max else _log(convergent.q)
     # gcd(p_n, q_n) is the costly part: taken only where asked
     gcds = convergent_gcds(walk, depths, sorted(reduced_at), int(a[0]))
@@ -165,12 +174,13 @@ def _walk_logs(
     for n in sorted(error_at):
         log_numerator = log_numerators[n]
         if log_numerator is None:  # the ball met 0 or lost its bits: form it exactly
-            numerator = p_last * at[n].q - at[n].p * q_last
+            convergent = at.get(n) or walk.convergent(depths.index(n))
+            numerator = last.p * convergent.q - convergent.p * last.q
             if numerator == 0:
                 return f"p_{n}/q_{n} equals the limit"
             log_numerator = _log(numerator)
         log_error[n] = log_numerator - log_q_last - log_q[n]
-    return _WalkLogs(at[n_max], log_q, log_gcd, log_error)
+    return _WalkLogs(last, log_q, log_gcd, log_error)
 
 
 @dataclass(frozen=True)
@@ -299,6 +309,19 @@ def convergent_gcds(
             divisor = fmpz.gcd(u0 % bound, bound)
             content = fmpz.gcd(divisor, u1 % divisor)
         found[n] = content
+    return found
+
+
+def _arb_log_denominators(walk: SampledWalk) -> list[float | None]:
+    """log|q_n| at the depths the walk did not multiply out exactly (None elsewhere, and
+    where the ball of P_n = seg_i ··· seg_0, built in arb, cannot vouch for 40 bits)."""
+    found: list[float | None] = []
+    product = None
+    for segment, convergent in zip(walk.segments, walk.convergents, strict=True):
+        product = arb_mat(segment) if product is None else arb_mat(segment) * product
+        q = product[0, 0]
+        vouched = (q > 0 or q < 0) and q.rel_accuracy_bits() >= SUFFIX_ACCURACY_BITS
+        found.append(float(abs(q).log()) if convergent is None and vouched else None)
     return found
 
 

@@ -13,7 +13,7 @@ in 32-bit limbs (two's complement), and only the balanced products above them go
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import mpmath
@@ -199,31 +199,59 @@ class ConvergentWalk:
 @dataclass(frozen=True)
 class SampledWalk:
     """One exact walk sampled at ascending depths d_0 < d_1 < ...: the convergent at each
-    depth, and the segment products segments[i] = M_(d_i) ··· M_(d_(i-1)+1) (d_(-1) = 0)
-    that carried it there, from which any product between two sampled depths follows."""
+    depth (None where it was not asked for), and the segment products
+    segments[i] = M_(d_i) ··· M_(d_(i-1)+1) (d_(-1) = 0) that carried it there, from which
+    any product between two sampled depths follows."""
 
-    convergents: list[Convergent]
+    depths: list[int]
+    convergents: list[Convergent | None]
     segments: list[fmpz_mat]
+    a0: int
+
+    def convergent(self, index: int) -> Convergent:
+        """The convergent at depths[index], multiplied out now if the walk skipped it."""
+        found = self.convergents[index]
+        if found is not None:
+            return found
+        product = _balanced_product(self.segments[: index + 1])
+        return Convergent(
+            self.depths[index], product[0, 0] * self.a0 + product[0, 1], product[0, 0]
+        )
 
 
-def sampled_walk(a: Sequence[int], b: Sequence[int], depths: Sequence[int]) -> SampledWalk:
-    """Exact convergents at every depth in ``depths`` (ascending, >= 1), from one walk.
+def sampled_walk(
+    a: Sequence[int],
+    b: Sequence[int],
+    depths: Sequence[int],
+    exact_at: Collection[int] | None = None,
+) -> SampledWalk:
+    """Exact convergents at every depth in ``depths`` (ascending, >= 1), from one walk;
+    with ``exact_at``, only at those depths (the segments are there for every depth, and
+    :meth:`SampledWalk.convergent` multiplies out a skipped one on demand).
 
     All leaves come from a single kernel call, cut at the requested depths; each stretch
-    between two depths is multiplied out balanced, then onto the running product (only
-    its first row at the last depth, which is all a convergent needs)."""
+    between two depths is multiplied out balanced, stretches up to the next asked depth
+    onto each other, then onto the running product (only its first row at the last depth,
+    which is all a convergent needs)."""
     segments = list(zip([1, *(d + 1 for d in depths[:-1])], depths, strict=True))
     leaves = iter(_leaf_products(a, b, _leaf_bounds(segments)))
-    product, found, products, a0 = _IDENTITY, [], [], int(a[0])
+    product, pending, found, products, a0 = _IDENTITY, _IDENTITY, [], [], int(a[0])
     for index, (lo, hi) in enumerate(segments):
         segment = _balanced_product([next(leaves) for _ in range(lo, hi + 1, LEAF_WIDTH)])
         products.append(segment)
-        if index < len(segments) - 1:
+        last = index == len(segments) - 1
+        if not last and exact_at is not None and hi not in exact_at:
+            pending = segment * pending
+            found.append(None)
+            continue
+        segment = segment * pending
+        pending = _IDENTITY
+        if not last:
             product = segment * product
         else:  # the running product ends here: row 0 is p_N, q_N
             product = fmpz_mat(1, 2, [segment[0, 0], segment[0, 1]]) * product
         found.append(Convergent(hi, product[0, 0] * a0 + product[0, 1], product[0, 0]))
-    return SampledWalk(found, products)
+    return SampledWalk(list(depths), found, products, a0)
 
 
 def convergents_at(a: Sequence[int], b: Sequence[int], depths: Sequence[int]) -> list[Convergent]:
