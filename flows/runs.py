@@ -151,7 +151,12 @@ class StageBars:
     )
 
     def __init__(self, show: bool) -> None:
-        self._progress = Progress(*self._COLUMNS, console=Console(stderr=True), disable=not show)
+        self._progress = Progress(
+            *self._COLUMNS,
+            console=Console(stderr=True),
+            disable=not show,
+            refresh_per_second=4,  # the flow process shares the cores with the workers
+        )
         self._bars: dict[str, Any] = {}
         self._found: Counter[str] = Counter()  # conjectures per stage
         self._verified: Counter[str] = Counter()
