@@ -83,7 +83,8 @@ def catalog_figures(catalog: Path, label: str) -> dict[str, int]:
         conjectures=pl.len(),
         identified=pl.col("pcf_id").n_unique(),
         verified=(pl.col("status") == "verified").sum(),
-        by_lookup=(pl.col("detector") != "cluster").sum(),
+        by_lookup=pl.col("detector").is_in(["mobius", "algebraic"]).sum(),
+        by_deep=(pl.col("detector") == "deep").sum(),
         by_cluster=(pl.col("detector") == "cluster").sum(),
     ).collect()
     clusters = (
@@ -177,7 +178,7 @@ def main() -> None:
     print(
         f"  identified PCFs           : {figures['identified']:8,} "
         f"({figures['verified']:,} verified; lookup {figures['by_lookup']:,}, "
-        f"cluster-led {figures['by_cluster']:,})"
+        f"cluster-led PSLQ {figures['by_cluster']:,}, deep search {figures['by_deep']:,})"
     )
     print(
         f"  clusters (grid {grid})    : {figures['clusters']:8,} ({figures['labelled']:,} labelled)"
