@@ -90,6 +90,10 @@ class IdentifySettings(BaseModel):
         return data
 
 
+DEFAULT_DISCOVERY_SAMPLE = 2_000
+"""Members of a labelled cluster above discovery_max_size that cluster-led discovery tries."""
+
+
 class ClusterSettings(BaseModel):
     """Clustering by convergence dynamics and cluster-led discovery."""
 
@@ -106,12 +110,21 @@ class ClusterSettings(BaseModel):
         "handful of members) are searched on a sample, not whole",
     )
     discovery_sample: StrictInt = Field(
-        2_000,
+        DEFAULT_DISCOVERY_SAMPLE,
         ge=0,
         description="members searched in a cluster above discovery_max_size: the "
         "unidentified ones nearest, on the plane, to its identified members (0: none)",
     )
     pi_products: bool = Field(True, description="also try c*pi when pi is a spec constant")
+
+    @model_serializer(mode="wrap")
+    def _omit_default_sample(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """``discovery_sample`` at its default is left out of the dump, so specs written
+        before it existed keep their spec_hash (and the keys of what they committed)."""
+        data = handler(self)
+        if data.get("discovery_sample") == DEFAULT_DISCOVERY_SAMPLE:
+            del data["discovery_sample"]
+        return data
 
 
 class DynamicsSettings(BaseModel):

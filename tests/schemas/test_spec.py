@@ -166,6 +166,25 @@ def test_deep_search_setting() -> None:
     assert explicit.spec_hash == plain.spec_hash
 
 
+def test_discovery_sample_setting() -> None:
+    text = "name: x\nfamily: pcf\na: [[1, 3]]\nb: [[0, 1]]\ndepth: 500\nconstants: [pi]\n"
+    plain = parse_spec(text + "dynamics: {depth: 500}\n", source="x.yaml")
+    cluster = plain.dynamics.cluster
+    assert cluster.discovery_sample == 2000
+    assert "discovery_sample" not in plain.model_dump()["dynamics"]["cluster"]  # hashes kept
+    explicit = parse_spec(
+        text + "dynamics: {depth: 500, cluster: {discovery_sample: 2000}}\n", source="x.yaml"
+    )
+    assert explicit.spec_hash == plain.spec_hash
+    other = parse_spec(
+        text + "dynamics: {depth: 500, cluster: {discovery_sample: 10}}\n", source="x.yaml"
+    )
+    assert other.spec_hash != plain.spec_hash and other.label == plain.label
+    assert type(other).model_validate(other.model_dump()) == other
+    with pytest.raises(SpecError, match="discovery_sample"):
+        parse_spec(text + "dynamics: {cluster: {discovery_sample: -1}}\n", source="x.yaml")
+
+
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
