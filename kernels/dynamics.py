@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
-from flint import arb, arb_mat, fmpz, fmpz_mat
+from flint import arb, arb_mat, fmpz
 
 from conjectura.kernels.exact import Convergent, SampledWalk, sampled_walk, values_at
 
@@ -42,9 +42,9 @@ FR_STEP = 200
 FR_LAST = 1400
 FR_TOLERANCE = 0.1
 D_ZERO = 0.05
-SPLIT_FRACTIONS = (0.6,)  # where a gcd is split, as fractions of its depth
+SPLIT_AT = 0.6  # a gcd at depth n is split at the sampled depth nearest SPLIT_AT·n
 SPLIT_GCD_FROM = 400  # from this depth on, gcd(p_n, q_n) is split (see convergent_gcds)
-SUFFIX_ACCURACY_BITS = 40  # below this, a suffix entry's ball is replaced by exact arithmetic
+SUFFIX_ACCURACY_BITS = 40  # an arb ball less accurate than this is replaced by exact arithmetic
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,8 @@ def _walk_logs(
 
     log_q: dict[int, float] = {}
     at: dict[int, Convergent] = {}
-    approximate = _arb_log_denominators(walk)
+    in_arb = [arb_mat(segment) for segment in walk.segments]  # for both ball computations
+    approximate = _arb_log_denominators(walk, in_arb)
     for i, n in enumerate(depths):
         convergent = walk.convergents[i]
         if convergent is None and approximate[i] is not None:
@@ -169,7 +170,7 @@ def _walk_logs(
     # gcd(p_n, q_n) is the costly part: taken only where asked
     gcds = convergent_gcds(walk, depths, sorted(reduced_at), int(a[0]))
     log_gcd = {n: _log(g) for n, g in gcds.items()}
-    log_numerators = _log_error_numerators(walk, depths, sorted(error_at), b)
+    log_numerators = _log_error_numerators(in_arb, depths, sorted(error_at), b)
     log_error: dict[int, float] = {}
     for n in sorted(error_at):
         log_numerator = log_numerators[n]
@@ -270,17 +271,14 @@ def convergent_gcds(
 ) -> dict[int, fmpz]:
     """gcd(p_n, q_n) for each n in ``reduced_at`` (sampled depths of ``walk``).
 
-    A direct gcd of two integers of n steps' size costs about n² (GMP's Lehmer range
-    here), so it is built up from the top of the walk instead, one segment at a time.
-    Row 0 of P_n = M_n ··· M_1 is (q_n, r_n) with p_n = a0·q_n + r_n, so
-    gcd(p_n, q_n) = gcd(q_n, r_n), the content of that row. For a row u and a matrix S,
-    (u·S)·adj(S) = det(S)·u, so content(u·S) divides content(u)·|det S|. Walking down,
-    u_j = row 0 of seg_(i_n) ··· seg_j (the segments' exact products), each content is
-    gcd(u_j mod K, K) with K = content(u_(j+1))·|det seg_j|, |det seg_j| = ∏|b(k)| over the
-    segment: gcds the size of a segment (while the contents stay small, as they do
-    without factorial reduction) instead of the size of the whole walk."""
+    A direct gcd of two integers of n steps' size costs nearly n² (GMP's Lehmer range
+    here), so from SPLIT_GCD_FROM on it is split in two at the sampled depth m nearest
+    SPLIT_AT·n. Row 0 of P_n = M_n ··· M_1 is (q_n, r_n) with p_n = a0·q_n + r_n, so
+    gcd(p_n, q_n) = gcd(q_n, r_n), the content of that row. It is u·P_m for u = row 0 of
+    M_n ··· M_(m+1), and (u·P_m)·adj(P_m) = det(P_m)·u, so the content divides
+    K = gcd(u)·|det P_m|, where |det P_m| = ∏_(k<=m) |b(k)|. Then
+    gcd(q_n, r_n) = gcd(gcd(q_n mod K, K), r_n): two gcds of about half the size."""
     index = {d: i for i, d in enumerate(depths)}
-    determinants = [abs(segment.det()) for segment in walk.segments]
     found: dict[int, fmpz] = {}
     for n in reduced_at:
         top = index[n]
@@ -288,62 +286,54 @@ def convergent_gcds(
         if n < SPLIT_GCD_FROM or top == 0:
             found[n] = fmpz.gcd(convergent.p, convergent.q)
             continue
-        # split where the walk has gone SPLIT_FRACTIONS of the way to n, top down
-        stops = sorted(
-            {min(range(top), key=lambda i: abs(depths[i] - f * n)) for f in SPLIT_FRACTIONS},
-            reverse=True,
-        )
+        split = min(range(top), key=lambda i: abs(depths[i] - SPLIT_AT * n))
         u0, u1 = walk.segments[top][0, 0], walk.segments[top][0, 1]
-        for j in range(top - 1, stops[0], -1):
-            u0, u1 = _row_times(u0, u1, walk.segments[j])
-        content = fmpz.gcd(u0, u1)
-        for stop, below in zip(stops, [*stops[1:], -1], strict=True):
-            bound = content
-            for j in range(stop, below, -1):
-                bound *= determinants[j]
-            if below == -1:  # row 0 of P_n, known already
-                u0, u1 = convergent.q, convergent.p - a0 * convergent.q
-            else:
-                for j in range(stop, below, -1):
-                    u0, u1 = _row_times(u0, u1, walk.segments[j])
-            divisor = fmpz.gcd(u0 % bound, bound)
-            content = fmpz.gcd(divisor, u1 % divisor)
-        found[n] = content
+        for segment in reversed(walk.segments[split + 1 : top]):
+            u0, u1 = (
+                u0 * segment[0, 0] + u1 * segment[1, 0],
+                u0 * segment[0, 1] + u1 * segment[1, 1],
+            )
+        bound = fmpz.gcd(u0, u1)
+        for segment in walk.segments[: split + 1]:
+            bound *= abs(segment.det())
+        divisor = fmpz.gcd(convergent.q % bound, bound)
+        found[n] = fmpz.gcd(divisor, (convergent.p - a0 * convergent.q) % divisor)
     return found
 
 
-def _arb_log_denominators(walk: SampledWalk) -> list[float | None]:
+def _arb_log_denominators(walk: SampledWalk, in_arb: list[arb_mat]) -> list[float | None]:
     """log|q_n| at the depths the walk did not multiply out exactly (None elsewhere, and
-    where the ball of P_n = seg_i ··· seg_0, built in arb, cannot vouch for 40 bits)."""
-    found: list[float | None] = []
-    product = None
-    for segment, convergent in zip(walk.segments, walk.convergents, strict=True):
-        product = arb_mat(segment) if product is None else arb_mat(segment) * product
+    where the ball of P_n = seg_i ··· seg_0, built from ``in_arb``, the segments in arb,
+    cannot vouch for SUFFIX_ACCURACY_BITS)."""
+    found: list[float | None] = [None] * len(in_arb)
+    if all(convergent is not None for convergent in walk.convergents):
+        return found
+    product = in_arb[0]
+    for i, convergent in enumerate(walk.convergents):
+        if i:
+            product = in_arb[i] * product
         q = product[0, 0]
         vouched = (q > 0 or q < 0) and q.rel_accuracy_bits() >= SUFFIX_ACCURACY_BITS
-        found.append(float(abs(q).log()) if convergent is None and vouched else None)
+        if convergent is None and vouched:  # arb comparisons hold only when certain
+            found[i] = float(abs(q).log())
     return found
-
-
-def _row_times(u0: fmpz, u1: fmpz, matrix: fmpz_mat) -> tuple[fmpz, fmpz]:
-    """The row (u0, u1) times a 2×2 matrix."""
-    return u0 * matrix[0, 0] + u1 * matrix[1, 0], u0 * matrix[0, 1] + u1 * matrix[1, 1]
 
 
 def _log_error_numerators(
-    walk: SampledWalk, depths: list[int], error_at: list[int], b: Sequence[int]
+    in_arb: list[arb_mat], depths: list[int], error_at: list[int], b: Sequence[int]
 ) -> dict[int, float | None]:
     """log|p_N·q_n − p_n·q_N| for each n in ``error_at``, or None where the ball
     arithmetic cannot vouch for it (the caller then forms the numerator exactly).
 
     With S = M_N ··· M_(n+1), (p_N, q_N) = S00·(p_n, q_n) + S01·(p_(n−1), q_(n−1)), so the
     numerator is S01·(p_(n−1)·q_n − p_n·q_(n−1)) = ±S01·∏_(k<=n) b(k). Row 0 of S is built
-    from the top down, one segment product at a time, in arb at the context's precision;
-    the integer logarithms are summed exactly rounded (math.fsum)."""
+    from the top down, one segment product at a time (``in_arb``: the walk's segments in
+    arb, at the context's precision); the integer logarithms are summed exactly rounded
+    (math.fsum)."""
     row = arb_mat(1, 2, [1, 0])
     suffix_s01: dict[int, arb] = {}
     for i in range(len(depths) - 1, 0, -1):
-        row = row * arb_mat(walk.segments[i])
+        row = row * in_arb[i]
         suffix_s01[depths[i - 1]] = row[0, 1]
     found: dict[int, float | None] = {}
     log_b = _log_abs_values(b, 1, error_at[-1])  # log|b(k)| at index k - 1

@@ -77,9 +77,9 @@ def discovery_candidates(
     pairs: set[tuple[int, str]] = set()
     for plane, members, label in labelled.select("plane", "members", "label").iter_rows():
         unidentified = [m for m in members if m not in lookup_constants]
-        if len(members) > settings.discovery_max_size and settings.discovery_sample == 0:
-            continue
         if len(members) > settings.discovery_max_size:
+            if settings.discovery_sample == 0:
+                continue
             if plane_points is None or plane not in plane_points:
                 raise ValueError(f"a cluster of {len(members)} on {plane} needs its points")
             unidentified = nearest_to_identified(
