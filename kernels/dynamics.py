@@ -42,8 +42,8 @@ FR_STEP = 200
 FR_LAST = 1400
 FR_TOLERANCE = 0.1
 D_ZERO = 0.05
-SPLIT_AT = 0.6  # a gcd at depth n is split at the sampled depth nearest SPLIT_AT·n
-SPLIT_GCD_FROM = 400  # from this depth on, gcd(p_n, q_n) is split (see convergent_gcds)
+SPLIT_GCD_FROM = 400  # from this depth on, gcd(p_n, q_n) is taken in blocks (convergent_gcds)
+GCD_BLOCK_BITS = 6000  # measured: 4000 to 8000 bits per block are equally fast at N = 2000
 SUFFIX_ACCURACY_BITS = 40  # an arb ball less accurate than this is replaced by exact arithmetic
 
 
@@ -271,33 +271,40 @@ def convergent_gcds(
 ) -> dict[int, fmpz]:
     """gcd(p_n, q_n) for each n in ``reduced_at`` (sampled depths of ``walk``).
 
-    A direct gcd of two integers of n steps' size costs nearly n² (GMP's Lehmer range
-    here), so from SPLIT_GCD_FROM on it is split in two at the sampled depth m nearest
-    SPLIT_AT·n. Row 0 of P_n = M_n ··· M_1 is (q_n, r_n) with p_n = a0·q_n + r_n, so
-    gcd(p_n, q_n) = gcd(q_n, r_n), the content of that row. It is u·P_m for u = row 0 of
+    A direct gcd of two integers of n steps' size costs far more than n times one of a
+    step's size (GMP's Lehmer range here), so from SPLIT_GCD_FROM on it is taken against
+    a known multiple cut into small factors. Row 0 of P_n = M_n ··· M_1 is (q_n, r_n) with
+    p_n = a0·q_n + r_n, so gcd(p_n, q_n) = gcd(q_n, r_n), the content of that row. With
+    m the sampled depth below n, that row is u·P_m for u = row 0 of the walk's segment
     M_n ··· M_(m+1), and (u·P_m)·adj(P_m) = det(P_m)·u, so the content divides
-    K = gcd(u)·|det P_m|, where |det P_m| = ∏_(k<=m) |b(k)|. Then
-    gcd(q_n, r_n) = gcd(gcd(q_n mod K, K), r_n): two gcds of about half the size."""
+    K = gcd(u)·|det P_m| = F_0·F_1···F_J: F_0 = gcd(u), the others products of the
+    segments' |det| (∏|b(k)|) of about GCD_BLOCK_BITS each. Then gcd(q_n, K) = G_J with
+    G_(-1) = 1, G_j = gcd(q_n, G_(j−1)·F_j) (p-adic valuations agree: gcd(X, A·B) =
+    gcd(X, gcd(X, A)·B)), each a gcd of block size, and gcd(p_n, q_n) = gcd(G_J, r_n)."""
     index = {d: i for i, d in enumerate(depths)}
     found: dict[int, fmpz] = {}
+    dets: list[fmpz] = []  # |det| of each segment, computed once for every gcd
     for n in reduced_at:
         top = index[n]
         convergent = walk.convergents[top]
         if n < SPLIT_GCD_FROM or top == 0:
             found[n] = fmpz.gcd(convergent.p, convergent.q)
             continue
-        split = min(range(top), key=lambda i: abs(depths[i] - SPLIT_AT * n))
-        u0, u1 = walk.segments[top][0, 0], walk.segments[top][0, 1]
-        for segment in reversed(walk.segments[split + 1 : top]):
-            u0, u1 = (
-                u0 * segment[0, 0] + u1 * segment[1, 0],
-                u0 * segment[0, 1] + u1 * segment[1, 1],
-            )
-        bound = fmpz.gcd(u0, u1)
-        for segment in walk.segments[: split + 1]:
-            bound *= abs(segment.det())
-        divisor = fmpz.gcd(convergent.q % bound, bound)
-        found[n] = fmpz.gcd(divisor, (convergent.p - a0 * convergent.q) % divisor)
+        while len(dets) < top:
+            dets.append(abs(walk.segments[len(dets)].det()))
+        segment = walk.segments[top]
+        factors, block = [fmpz.gcd(segment[0, 0], segment[0, 1])], fmpz(1)
+        for det in dets[:top]:
+            block *= det
+            if block.bit_length() >= GCD_BLOCK_BITS:
+                factors.append(block)
+                block = fmpz(1)
+        factors.append(block)
+        common = fmpz(1)
+        for factor in factors:
+            bound = common * factor
+            common = fmpz.gcd(convergent.q % bound, bound)
+        found[n] = fmpz.gcd(common, (convergent.p - a0 * convergent.q) % common)
     return found
 
 

@@ -167,7 +167,7 @@ def test_blind_delta_is_the_delta_dynamics_stores() -> None:
 
 
 def test_split_gcds_equal_the_direct_ones() -> None:
-    """gcd(p_n, q_n) through K = gcd(u)·|det P_m| against fmpz.gcd on the convergents, on
+    """gcd(p_n, q_n) through K = gcd(u)·|det P_m| in blocks against fmpz.gcd on the convergents, on
     factorially reduced PCFs (large gcds) and random ones (small gcds)."""
     from flint import fmpz
 
