@@ -266,7 +266,7 @@ def identify_limit(
     computed to each check's precision (``constant_value``), never read from a truncated
     expansion.
     """
-    return _identified(
+    return identify_estimates(
         ExactLimit(a, b),
         limit,
         digits,
@@ -278,7 +278,7 @@ def identify_limit(
     )
 
 
-def _identified(
+def identify_estimates(
     estimates: ExactLimit | AcceleratedLimits,
     limit: float,
     digits: float,
@@ -439,7 +439,7 @@ def identify_accelerated(
     checked against accelerated estimates at the check's precision (depths up to
     ``max_exact_depth``) and confirmed by a deeper one at twice the precision. The result's
     method is "accelerated" and its exact_depth the deepest convergent the check used."""
-    return _identified(
+    return identify_estimates(
         AcceleratedLimits(a, b),
         float(estimate.value),
         min(estimate.digits, 15.0),
@@ -570,7 +570,25 @@ def discover_with_constant(
 
     Limits that do not settle to the search precision, and zero or rational limits
     (found before PSLQ, which raises on a zero entry), give None."""
-    exact = ExactLimit(a, b)
+    return discover_on(
+        ExactLimit(a, b),
+        names,
+        max_coeff=max_coeff,
+        search_digits=search_digits,
+        max_exact_depth=max_exact_depth,
+    )
+
+
+def discover_on(
+    exact: ExactLimit,
+    names: str | Sequence[str],
+    *,
+    max_coeff: int,
+    search_digits: int,
+    max_exact_depth: int,
+) -> Identification | None:
+    """:func:`discover_with_constant` on any exact convergents with ExactLimit's interface
+    (a PCF's, a matrix field trajectory's)."""
     with mpmath.workdps(check_precision(search_digits)):
         estimate = settle(exact, want_digits=search_digits + 10, max_depth=max_exact_depth)
         if estimate.digits < search_digits + 5:

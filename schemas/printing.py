@@ -67,6 +67,16 @@ def pcf_text(a: Sequence[int], b: Sequence[int]) -> str:
     return f"PCF({polynomial_text(a)}, {polynomial_text(b)})"
 
 
+def trajectory_text(cmf: str, direction: Sequence[int], start: Sequence[int]) -> str:
+    """``zeta3(1,1)@(1,1)``: a field's trajectory (direction, then start; axes in field order)."""
+    return f"{cmf}({','.join(map(str, direction))})@({','.join(map(str, start))})"
+
+
+def trajectory_id(cmf: str, direction: Sequence[int], start: Sequence[int]) -> str:
+    """``zeta3:1,1@1,1``: the trajectories table's row key."""
+    return f"{cmf}:{','.join(map(str, direction))}@{','.join(map(str, start))}"
+
+
 def polynomial_tex(coefficients: Sequence[int], variable: str = "n") -> str:
     """As :func:`polynomial_text`, with exponents braced: ``-2n^{2}``."""
     return _polynomial(coefficients, variable, tex=True)

@@ -9,6 +9,7 @@ starts; a problem raises :class:`SpecError` with one message that names it.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import re
@@ -354,10 +355,90 @@ class SequencesSpec(_HashedSpec):
     shard_size: StrictInt = Field(200, ge=1, le=100_000)
 
 
-Spec = PcfSpec | EsmaSpec | SequencesSpec
+class DirectionBox(BaseModel):
+    """Every primitive integer direction with entries in [-box, box] and at least one
+    positive entry."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    box: StrictInt = Field(ge=1, le=12)
+
+
+MatrixEntry = StrictInt | str
+
+
+class CmfSpec(_HashedSpec):
+    """Trajectories of a conservative matrix field: a packaged one (``cmf``) or one given
+    by its matrices (``matrices``, axes in the order of its keys). The field itself is
+    parsed, checked for shape and conservativeness by ``kernels.cmf`` before a run starts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    family: Literal["cmf"]
+    cmf: str | None = Field(None, pattern=r"^[A-Za-z0-9_]{1,32}$", description="library field")
+    matrices: dict[str, list[list[MatrixEntry]]] | None = Field(
+        None, description="axis -> square matrix of polynomial expressions in the axes"
+    )
+    trajectories: list[list[StrictInt]] | None = Field(None, min_length=1, max_length=10_000)
+    directions: DirectionBox | None = None
+    start: list[StrictInt] = Field(min_length=1, max_length=12)
+    depth: StrictInt = Field(2000, ge=16, le=100_000, description="trajectory steps walked")
+    constants: list[str] = Field(min_length=1, description="library constants to identify by")
+    identify: IdentifySettings = IdentifySettings()
+    shard_size: StrictInt = Field(8, ge=1, le=10_000, description="trajectories per task")
+
+    @model_validator(mode="after")
+    def _one_field_and_one_set_of_directions(self) -> CmfSpec:
+        if (self.cmf is None) == (self.matrices is None):
+            raise ValueError("give exactly one of cmf (a library field) and matrices")
+        if (self.trajectories is None) == (self.directions is None):
+            raise ValueError("give exactly one of trajectories and directions: {box: K}")
+        width = len(self.matrices) if self.matrices is not None else len(self.start)
+        if len(self.start) != width:
+            raise ValueError(f"start has {len(self.start)} entries for {width} axes")
+        for vector in self.trajectories or []:
+            if len(vector) != width:
+                raise ValueError(f"trajectory {vector} has {len(vector)} entries for {width} axes")
+            if not any(vector):
+                raise ValueError("trajectory [0, ...] does not move")
+        listed = self.trajectories or []
+        if len({tuple(v) for v in listed}) != len(listed):
+            raise ValueError("trajectories lists a direction twice")
+        return self
+
+    @property
+    def field_name(self) -> str:
+        """The trajectories table's partition: the library name, or the spec's name and
+        a hash of its matrices."""
+        if self.cmf is not None:
+            return self.cmf
+        return f"{self.name}-{_digest(self.matrices)[:10]}"
+
+    @property
+    def size(self) -> int:
+        if self.trajectories is not None:
+            return len(self.trajectories)
+        k, width = self.directions.box, len(self.start)  # type: ignore[union-attr]
+        return sum(1 for v in _box_vectors(k, width) if any(c > 0 for c in v) and math.gcd(*v) == 1)
+
+    def planned_directions(self) -> list[tuple[int, ...]]:
+        """The trajectories in order: as listed, or the box's by L1 length then value."""
+        if self.trajectories is not None:
+            return [tuple(v) for v in self.trajectories]
+        k, width = self.directions.box, len(self.start)  # type: ignore[union-attr]
+        chosen = [v for v in _box_vectors(k, width) if any(c > 0 for c in v) and math.gcd(*v) == 1]
+        return sorted(chosen, key=lambda v: (sum(map(abs, v)), tuple(-c for c in v)))
+
+
+def _box_vectors(k: int, width: int) -> list[tuple[int, ...]]:
+    return list(itertools.product(range(-k, k + 1), repeat=width))
+
+
+Spec = PcfSpec | EsmaSpec | SequencesSpec | CmfSpec
 SPEC_MODELS: dict[str, type[Spec]] = {
     model.model_fields["family"].annotation.__args__[0]: model  # type: ignore[union-attr]
-    for model in (PcfSpec, EsmaSpec, SequencesSpec)
+    for model in (PcfSpec, EsmaSpec, SequencesSpec, CmfSpec)
 }
 """family name -> spec model; flows.registry binds each to its flow."""
 

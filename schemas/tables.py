@@ -24,6 +24,7 @@ class TableKind(StrEnum):
     CLUSTERS = "clusters"
     SEQUENCES = "sequences"
     FAMILIES = "families"
+    TRAJECTORIES = "trajectories"
 
 
 class ConjectureKind(StrEnum):
@@ -33,6 +34,7 @@ class ConjectureKind(StrEnum):
     ESMA_CF = "esma_cf"
     RECURRENCE = "recurrence"
     SEQUENCE_LIMIT = "sequence_limit"
+    CMF_TRAJECTORY = "cmf_trajectory"
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,13 @@ SCHEMA_HISTORY: tuple[SchemaStep, ...] = (
         {"conjectures": ("family_id", "known", "novelty", "trivial")},
         ("families",),
     ),
+    SchemaStep(
+        9,
+        "trajectories of conservative matrix fields, and their PCF conjectures",
+        True,
+        {},
+        ("trajectories",),
+    ),
 )
 """Every step since the last one that was not additive; nothing older is readable.
 
@@ -102,6 +111,10 @@ return on investment is at least 2 (LIReC); a recurrence is verified when it pre
 least its unknowns + 10 further terms exactly. ``numerical``: the relation holds to every
 digit the estimate has, but one of those conditions is not met (slow convergence, say)."""
 
+
+TRAJECTORY_STATUSES = (*CONJECTURE_STATUSES, "singular")
+"""A trajectory's status: its formula's (verified, numerical), or ``singular`` when its walk
+meets a pole or a zero determinant before the depth; null when no formula was found."""
 
 NOVELTIES = ("known", "known-constant-new-pcf", "new")
 """How new a PCF conjecture is against the curated formula library (kernels/formulas.csv):
@@ -467,8 +480,102 @@ FAMILIES = Table(
     ),
 )
 
+TRAJECTORIES = Table(
+    name=TableKind.TRAJECTORIES,
+    partition_by=("cmf",),
+    description="One row per walked trajectory of a conservative matrix field: the walk "
+    "W_N = T(0)···T(N−1) of its trajectory matrix T(n) (the axis steps from start + n·d to "
+    "start + (n+1)·d), its limit p_N/q_N = W_N[0, −1]/W_N[1, −1] and dynamics, and its "
+    "formula. Keyed by (cmf, trajectory, start). Partition `cmf`: the field's library name, "
+    "or the spec name and a hash of its matrices for a field given by `matrices:`.",
+    schema=pa.schema(
+        [
+            _field("trajectory_id", pa.string(), "cmf:trajectory@start, e.g. zeta3:1,1@1,1"),
+            _field("trajectory", INT_LIST, "direction d, one entry per axis in field order"),
+            _field("start", INT_LIST, "start point, one entry per axis in field order"),
+            _field("axes", pa.list_(pa.string()), "the field's axes, in the order of the vectors"),
+            _field("depth", pa.int32(), "N: trajectory steps walked for the limit and δ"),
+            _field(
+                "limit",
+                pa.float64(),
+                "float64 of p_N/q_N (null when singular or q_N = 0)",
+                nullable=True,
+            ),
+            _field(
+                "digits",
+                pa.float64(),
+                "significant digits the estimate has settled to (its change between depths), "
+                "or the formula's digits when one was found (null when singular)",
+                nullable=True,
+            ),
+            _field("method", pa.string(), "exact (convergents of the walk)", nullable=True),
+            _field(
+                "delta_naive",
+                pa.float64(),
+                "-1 - log|L - p_n/q_n| / log|q_n| at n = N/2, L = p_N/q_N (the integer walk)",
+                nullable=True,
+            ),
+            _field(
+                "delta_fr",
+                pa.float64(),
+                "the same over log of q_n/gcd(p_n, q_n) (FR δ, blind)",
+                nullable=True,
+            ),
+            _field(
+                "digits_per_step",
+                pa.float64(),
+                "-log10|p_N/q_N - p_n/q_n| / (N - n) at n = N/2: digits gained per step",
+                nullable=True,
+            ),
+            _field(
+                "status",
+                pa.string(),
+                f"one of {', '.join(TRAJECTORY_STATUSES)}; null when no formula was found",
+                nullable=True,
+            ),
+            _field(
+                "reason",
+                pa.string(),
+                "why there is no limit or δ (a singular point, q = 0, ...)",
+                nullable=True,
+            ),
+            _field("formula", pa.string(), "the limit's closed form, readable", nullable=True),
+            _field("basis", pa.list_(pa.string()), "the formula's basis", nullable=True),
+            _field("relation", INT_LIST, "the formula's integer relation", nullable=True),
+            _field(
+                "pcf_a_coeffs",
+                INT_LIST,
+                "a(n) of an equivalent PCF, ascending (2x2 fields; null for larger ones)",
+                nullable=True,
+            ),
+            _field(
+                "pcf_b_coeffs",
+                INT_LIST,
+                "b(n) of the equivalent PCF, ascending (null for larger fields)",
+                nullable=True,
+            ),
+            _field(
+                "conjecture_id",
+                pa.string(),
+                "the cmf_trajectory conjecture about the equivalent PCF's limit",
+                nullable=True,
+            ),
+            _field(
+                "family_id",
+                pa.string(),
+                "family of that conjecture (see the families table)",
+                nullable=True,
+            ),
+            _field("run_id", pa.string(), "run that committed the row"),
+            _field("spec_hash", pa.string(), "hash of the spec that planned it"),
+            _field("created_at", pa.timestamp("us", tz="UTC"), "commit time"),
+        ]
+    ),
+)
+
 TABLES: dict[TableKind, Table] = {
-    t.name: t for t in (PCF, CONJECTURES, CONSTANTS, RUNS, CLUSTERS, SEQUENCES, FAMILIES)
+    t.name: t
+    for t in (PCF, CONJECTURES, CONSTANTS, RUNS, CLUSTERS, SEQUENCES, FAMILIES, TRAJECTORIES)
 }
 """Keyed by TableKind; a plain string such as ``"pcf"`` finds the same entry."""
 

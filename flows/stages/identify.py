@@ -123,6 +123,13 @@ def pcf_conjecture_row(
     )
 
 
+def mobius_table_for(
+    names: tuple[str, ...], bound: int, expansions: Mapping[str, str]
+) -> MobiusTable:
+    """The float lookup table of Möbius forms over ``names``, built once per process."""
+    return _mobius_table(tuple(names), bound, _frozen(expansions))
+
+
 def _frozen(expansions: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(expansions.items()))
 
