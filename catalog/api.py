@@ -48,6 +48,10 @@ class CatalogReader:
     def clusters(self) -> pl.LazyFrame:
         return self.table(TableKind.CLUSTERS)
 
+    def trajectories(self) -> pl.LazyFrame:
+        """Walked trajectories of conservative matrix fields (partition ``cmf``)."""
+        return self.table(TableKind.TRAJECTORIES)
+
     def sequences(self) -> pl.LazyFrame:
         """Ingested sequences; decode a term with :func:`decode_int`."""
         return self.table(TableKind.SEQUENCES)

@@ -234,6 +234,73 @@ def space_pcf_conjectures(catalog: Catalog, space: str) -> pl.DataFrame:
     )
 
 
+def space_cmf_conjectures(catalog: Catalog, space: str) -> pl.DataFrame:
+    """A CMF run's cmf_trajectory conjectures in the shape the families stage takes (no
+    screened limit or stored δ: it walks the PCFs itself)."""
+    return (
+        catalog.scan(TableKind.CONJECTURES)
+        .filter(
+            (pl.col("space") == space)
+            & (pl.col("kind") == ConjectureKind.CMF_TRAJECTORY.value)
+            & pl.col("a_coeffs").is_not_null()  # larger fields' conjectures have no PCF
+        )
+        .select(FAMILY_INPUT_COLUMNS)
+        .with_columns(limit=pl.lit(None, pl.Float64), delta_fr=pl.lit(None, pl.Float64))
+        .unique(["conjecture_id"], keep="first")
+        .sort("conjecture_id")
+        .collect()
+    )
+
+
+def trajectory_ids(catalog: Catalog, cmf: str) -> set[str]:
+    """The trajectories a field's partition already holds (from any run)."""
+    frame = (
+        catalog.scan(TableKind.TRAJECTORIES)
+        .filter(pl.col("cmf") == cmf)
+        .select("trajectory_id")
+        .collect()
+    )
+    return set(frame["trajectory_id"].to_list())
+
+
+def cmf_trajectories(catalog: Catalog, cmf: str) -> pl.DataFrame:
+    """A field's trajectories, best first: verified, then most digits per step."""
+    return (
+        catalog.scan(TableKind.TRAJECTORIES)
+        .filter(pl.col("cmf") == cmf)
+        .collect()
+        .sort(
+            [pl.col("status") == "verified", "digits_per_step"],
+            descending=[True, True],
+            nulls_last=True,
+        )
+    )
+
+
+def trajectory_counts(catalog: Catalog, cmf: str, space: str) -> dict[str, int]:
+    """A field's trajectories by status, and the cmf_trajectory conjectures of ``space``."""
+    frame = (
+        catalog.scan(TableKind.TRAJECTORIES).filter(pl.col("cmf") == cmf).select("status").collect()
+    )
+    statuses = frame["status"].to_list()
+    conjectures = (
+        catalog.scan(TableKind.CONJECTURES)
+        .filter(
+            (pl.col("space") == space) & (pl.col("kind") == ConjectureKind.CMF_TRAJECTORY.value)
+        )
+        .select(pl.len())
+        .collect()
+        .item()
+    )
+    return {
+        "trajectories": len(statuses),
+        "verified": statuses.count("verified"),
+        "numerical": statuses.count("numerical"),
+        "singular": statuses.count("singular"),
+        "conjectures": int(conjectures),
+    }
+
+
 def pcf_conjecture_spaces(catalog: Catalog) -> list[str]:
     """The spaces that have PCF-limit conjectures, sorted."""
     frame = (

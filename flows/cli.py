@@ -17,7 +17,7 @@ from conjectura.flows import dask_clusters
 from conjectura.flows.registry import family_of
 from conjectura.kernels import constants as library
 from conjectura.schemas.profile import available_profiles, load_profile
-from conjectura.schemas.spec import DEFAULT_MAX_SPACE, Spec, SpecError, load_spec
+from conjectura.schemas.spec import DEFAULT_MAX_SPACE, CmfSpec, Spec, SpecError, load_spec
 from conjectura.schemas.tables import TABLES, TableKind
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
@@ -537,10 +537,32 @@ def validated_spec(path: Path | None, max_space: int) -> Spec:
             library.factors(name, user)
         except KeyError as err:
             raise BadInput(f"{where}: constants: {err.args[0]}") from None
+    if isinstance(spec, CmfSpec):
+        _check_field(spec, where)
     clustered = isinstance(spec, PcfSpec) and spec.dynamics and spec.dynamics.cluster
     if isinstance(spec, PcfSpec) and spec.identify.deep == "clusters" and not clustered:
         raise BadInput(f"{where}: identify.deep: clusters needs dynamics with cluster")
     return spec
+
+
+def _check_field(spec: CmfSpec, where: str) -> None:
+    """The field parses, its matrices are square and of one size, the vectors have one
+    entry per axis, and it is conservative (exactly, every pair of axes)."""
+    from conjectura.flows.stages.cmf import field_of
+    from conjectura.kernels.cmf import FieldError, check_conservative
+
+    try:
+        field = field_of(spec)
+        axes = len(field.axes)
+        for vector in [spec.start, *(spec.trajectories or [])]:
+            if len(vector) != axes:
+                raise FieldError(
+                    f"{vector} has {len(vector)} entries; field {field.name} has axes "
+                    f"{list(field.axes)}"
+                )
+        check_conservative(field)
+    except FieldError as err:
+        raise BadInput(f"{where}: {err}") from None
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -583,10 +605,48 @@ def _run(args: argparse.Namespace) -> int:
             max_in_flight=args.max_in_flight,
         )
     console.print(family.summary(spec, summary), highlight=False)
+    if isinstance(spec, CmfSpec):
+        print_trajectories(console, catalog, spec)
+        print_families(console, catalog, spec)
+        return EXIT_OK
     print_breakdown(console, catalog, spec)
     if args.all or not print_families(console, catalog, spec):
         print_conjectures(console, catalog, spec)
     return EXIT_OK
+
+
+def print_trajectories(console: Console, catalog: Catalog, spec: CmfSpec, most: int = 40) -> None:
+    """The field's trajectories, verified first, then by digits per step."""
+    from conjectura.catalog import queries
+    from conjectura.schemas.printing import pcf_text
+
+    frame = queries.cmf_trajectories(catalog, spec.field_name)
+    title = f"trajectories of {spec.field_name} ({frame.height}; best {min(most, frame.height)})"
+    table = RichTable(title=title, title_justify="left")
+    for column, justify in (
+        ("direction", "left"),
+        ("status", "left"),
+        ("δ FR", "right"),
+        ("digits/step", "right"),
+        ("digits", "right"),
+        ("formula", "left"),
+        ("equivalent PCF", "left"),
+    ):
+        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for row in frame.head(most).iter_rows(named=True):
+        status = row["status"] or "-"
+        style = {"verified": "green", "numerical": "yellow", "singular": "red"}.get(status, "")
+        pcf = row["pcf_a_coeffs"]
+        table.add_row(
+            f"{row['trajectory']} @ {row['start']}",
+            f"[{style}]{status}[/]" if style else status,
+            "-" if row["delta_fr"] is None else f"{row['delta_fr']:.4f}",
+            "-" if row["digits_per_step"] is None else f"{row['digits_per_step']:.3f}",
+            "-" if row["digits"] is None else f"{row['digits']:.1f}",
+            row["formula"] or row["reason"] or "",
+            pcf_text(pcf, row["pcf_b_coeffs"]) if pcf is not None else "",
+        )
+    console.print(table)
 
 
 def print_breakdown(console: Console, catalog: Catalog, spec: Spec) -> None:

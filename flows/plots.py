@@ -85,3 +85,49 @@ def convergence(a: Sequence[int], b: Sequence[int], depth: int, out: Path) -> Pa
     figure.savefig(out)
     plt.close(figure)
     return out
+
+
+def trajectory_maps(trajectories: pl.DataFrame, field: str):
+    """A figure of a two-axis field's trajectories (rows of the trajectories table): FR δ
+    and digits per step at each direction (d_x, d_y); singular directions crossed out,
+    directions without a value hollow. None for fields with another number of axes."""
+    if trajectories.is_empty() or len(trajectories["trajectory"][0]) != 2:
+        return None
+    figure, panels = plt.subplots(1, 2, figsize=(10, 4.4), dpi=100)
+    x = [d[0] for d in trajectories["trajectory"]]
+    y = [d[1] for d in trajectories["trajectory"]]
+    singular = trajectories["status"].fill_null("") == "singular"
+    for axes, column, title, colours in (
+        (panels[0], "delta_fr", "FR δ (blind, at N/2)", "coolwarm"),
+        (panels[1], "digits_per_step", "digits per step", "viridis"),
+    ):
+        values = trajectories[column]
+        known = values.is_not_null() & ~singular
+        xs = [v for v, k in zip(x, known, strict=True) if k]
+        ys = [v for v, k in zip(y, known, strict=True) if k]
+        if xs:
+            drawn = axes.scatter(
+                xs, ys, c=values.filter(known).to_list(), cmap=colours, s=140, edgecolors="k"
+            )
+            figure.colorbar(drawn, ax=axes, shrink=0.85)
+        for xi, yi, missing, bad in zip(x, y, ~known, singular, strict=True):
+            if bad:
+                axes.scatter([xi], [yi], marker="x", color="crimson", s=80)
+            elif missing:
+                axes.scatter([xi], [yi], facecolors="none", edgecolors="grey", s=140)
+        verified = trajectories["status"].fill_null("") == "verified"
+        for xi, yi, good in zip(x, y, verified, strict=True):
+            if good:
+                axes.scatter([xi], [yi], marker="o", facecolors="none", edgecolors="k", s=300)
+        axes.axhline(0, color="#bbb", lw=0.8)
+        axes.axvline(0, color="#bbb", lw=0.8)
+        axes.set_xlabel("step along axis 1")
+        axes.set_ylabel("step along axis 2")
+        axes.set_title(title, fontsize=10)
+        axes.set_aspect("equal")
+    figure.suptitle(
+        f"field {field}: trajectories by direction (ringed: verified formula; x: singular)",
+        fontsize=10,
+    )
+    figure.tight_layout()
+    return figure

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from conjectura.schemas.spec import EsmaSpec, PcfSpec, SequencesSpec, Spec
+from conjectura.schemas.spec import CmfSpec, EsmaSpec, PcfSpec, SequencesSpec, Spec
 from conjectura.schemas.tables import ConjectureKind, TableKind
 
 
@@ -99,6 +99,30 @@ FAMILIES: dict[str, Family] = {
             summary=lambda spec, s: (
                 f"{_run_line(s)}; {s['sequences']:,} sequences; "
                 f"{s['conjectures']:,} conjectures ({s['verified']:,} verified)"
+            ),
+        ),
+        Family(
+            name="cmf",
+            spec_model=CmfSpec,
+            plan="conjectura.flows.cmf:planned_shards",
+            stages=("cmf", "families"),
+            flow="conjectura.flows.cmf:cmf_search",
+            tables=(
+                TableKind.CONSTANTS,
+                TableKind.TRAJECTORIES,
+                TableKind.CONJECTURES,
+                TableKind.FAMILIES,
+                TableKind.RUNS,
+            ),
+            conjecture_kinds=(ConjectureKind.CMF_TRAJECTORY,),
+            describe=lambda spec: (
+                f"field {spec.field_name}, {spec.size:,} trajectories from {spec.start}, "
+                f"depth {spec.depth}"
+            ),
+            summary=lambda spec, s: (
+                f"{_run_line(s)}; field {s['cmf']}: {s['trajectories']:,} trajectories, "
+                f"{s['verified']:,} verified, {s['numerical']:,} numerical, "
+                f"{s['singular']:,} singular; {s['conjectures']:,} PCF conjectures"
             ),
         ),
     )

@@ -108,8 +108,8 @@ def mathml(tex: str, *, block: bool = False) -> str:
 
 
 def build_report(reader: CatalogReader, out: Path) -> list[Path]:
-    """Write index.html, conjectures-NNN.html and families.html under ``out``; return
-    their paths (families.html last)."""
+    """Write index.html, conjectures-NNN.html, fields.html with a cmf-NAME.html per matrix
+    field, and families.html under ``out``; return their paths (families.html last)."""
     out.mkdir(parents=True, exist_ok=True)
     conjectures = reader.conjectures().sort(["status", "digits"], descending=[True, True]).collect()
     pages = max(1, -(-conjectures.height // PAGE_SIZE))
@@ -119,6 +119,14 @@ def build_report(reader: CatalogReader, out: Path) -> list[Path]:
         rows = conjectures.slice(page * PAGE_SIZE, PAGE_SIZE)
         path = out / f"conjectures-{page + 1:03d}.html"
         path.write_text(_conjecture_page(rows, page, pages))
+        written.append(path)
+    fields = _field_pages(reader, pages)
+    index = out / "fields.html"
+    index.write_text(_fields_index(fields, pages))
+    written.append(index)
+    for name, page_html in fields.items():
+        path = out / _field_file(name)
+        path.write_text(page_html)
         written.append(path)
     families = out / "families.html"
     families.write_text(_families_page(reader, pages))
@@ -136,7 +144,10 @@ def _document(title: str, body: str) -> str:
 
 def _nav(pages: int) -> str:
     links = "".join(f"<a href='conjectures-{i:03d}.html'>page {i}</a>" for i in range(1, pages + 1))
-    return f"<nav><a href='index.html'>summary</a><a href='families.html'>families</a>{links}</nav>"
+    return (
+        "<nav><a href='index.html'>summary</a><a href='families.html'>families</a>"
+        f"<a href='fields.html'>matrix fields</a>{links}</nav>"
+    )
 
 
 def _index(reader: CatalogReader, conjectures: pl.DataFrame, pages: int) -> str:
@@ -353,6 +364,88 @@ def _members(rows: pl.DataFrame) -> str:
         )
     lines.append("</details>")
     return "".join(lines)
+
+
+MAX_TRAJECTORIES = 60  # trajectories listed on a field's page, best first
+
+
+def _field_file(name: str) -> str:
+    return "cmf-" + re.sub(r"[^A-Za-z0-9_.-]", "_", name) + ".html"
+
+
+def _fields_index(fields: dict[str, str], pages: int) -> str:
+    body = ["<h1>Conservative matrix fields</h1>", _nav(pages)]
+    if not fields:
+        body.append("<p>This catalog holds no trajectories (run a spec with family: cmf).</p>")
+    body += [f"<p><a href='{_field_file(name)}'>{html.escape(name)}</a></p>" for name in fields]
+    return _document("matrix fields", "".join(body))
+
+
+def _field_pages(reader: CatalogReader, pages: int) -> dict[str, str]:
+    """One page per field of the trajectories table: its δ and digits-per-step maps and
+    its best trajectories, formulas typeset."""
+    names = reader.trajectories().select("cmf").unique().collect()["cmf"].sort().to_list()
+    return {name: _field_page(reader, name, pages) for name in names}
+
+
+def _field_page(reader: CatalogReader, name: str, pages: int) -> str:
+    from conjectura.kernels.fields import library_field, library_names
+
+    rows = queries.cmf_trajectories(reader.catalog, name)
+    statuses = rows["status"].fill_null("unidentified").value_counts(sort=True)
+    counts = ", ".join(f"{n:,} {s}" for s, n in statuses.iter_rows())
+    body = [f"<h1>Field {html.escape(name)}</h1>", _nav(pages)]
+    axes = rows["axes"][0] if rows.height else []
+    body.append(
+        f"<p>{rows.height:,} trajectories ({counts}); axes {html.escape(', '.join(axes))}. "
+        "A trajectory's limit is p<sub>N</sub>/q<sub>N</sub>, the last column of "
+        "W<sub>N</sub> = T(0)···T(N−1), first entry over second; δ is taken at N/2 "
+        "against it.</p>"
+    )
+    if name in library_names():
+        field = library_field(name)
+        matrices = "".join(
+            mathml(rf"M_{{{axis}}} = {_matrix_tex(matrix)}", block=True)
+            for axis, matrix in zip(field.axes, field.matrices, strict=True)
+        )
+        body.append(f"<p class='muted'>{html.escape(field.source)}</p>{matrices}")
+    figure = plots.trajectory_maps(rows, name)
+    if figure is not None:
+        body.append(f"<img alt='trajectory maps' src='{_png(figure)}' style='width:100%'>")
+    body.append(
+        "<table><tr><th>direction</th><th>start</th><th>status</th><th>FR δ</th>"
+        "<th>naive δ</th><th>digits/step</th><th>digits</th><th>limit</th>"
+        "<th>equivalent PCF</th><th>family</th></tr>"
+    )
+    for row in rows.head(MAX_TRAJECTORIES).iter_rows(named=True):
+        status = row["status"] or "-"
+        if row["relation"] is not None:
+            formula = mathml(printing.relation_tex(row["basis"], row["relation"]))
+        else:
+            formula = html.escape(row["reason"] or _number(row["limit"], ".12g"))
+        pcf = ""
+        if row["pcf_a_coeffs"] is not None:
+            pcf = _typeset_or_text(
+                lambda ab: printing.pcf_tex(*ab), (row["pcf_a_coeffs"], row["pcf_b_coeffs"])
+            )
+        body.append(
+            f"<tr><td>{row['trajectory']}</td><td>{row['start']}</td>"
+            f"<td class='{status}'>{status}</td><td>{_number(row['delta_fr'], '.4f')}</td>"
+            f"<td>{_number(row['delta_naive'], '.4f')}</td>"
+            f"<td>{_number(row['digits_per_step'], '.3f')}</td>"
+            f"<td>{_number(row['digits'], '.1f')}</td><td>{formula}</td><td>{pcf}</td>"
+            f"<td class='muted'>{html.escape(row['family_id'] or '')}</td></tr>"
+        )
+    body.append("</table>")
+    if rows.height > MAX_TRAJECTORIES:
+        body.append(f"<p class='muted'>{rows.height - MAX_TRAJECTORIES:,} more in the table.</p>")
+    return _document(f"field {name}", "".join(body))
+
+
+def _matrix_tex(matrix: Any) -> str:
+    import sympy
+
+    return sympy.latex(sympy.Matrix(matrix), mat_delim="(")
 
 
 def _typeset_or_text(tex_of: Callable[[Any], str], value: Any) -> str:

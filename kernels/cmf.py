@@ -450,27 +450,6 @@ def segment_product(matrix: TrajectoryMatrix, lo: int, hi: int) -> fmpz_mat:
     return leaves[0]
 
 
-class TrajectoryWalk:
-    """W_N = T(0)···T(N−1) at increasing depths, extended in place."""
-
-    def __init__(self, matrix: TrajectoryMatrix) -> None:
-        self.matrix = matrix
-        self._depth = 0
-        k = matrix.dimension
-        self._product = fmpz_mat(k, k, [int(i == j) for i in range(k) for j in range(k)])
-
-    @property
-    def depth(self) -> int:
-        return self._depth
-
-    def at(self, depth: int) -> fmpz_mat:
-        if depth < self._depth:
-            raise ValueError(f"walk is at depth {self._depth}; it cannot go back to {depth}")
-        self._product = self._product * segment_product(self.matrix, self._depth, depth)
-        self._depth = depth
-        return self._product
-
-
 def convergent_of(product: fmpz_mat, depth: int) -> Convergent:
     """p/q = W[0, −1]/W[1, −1]: the last column's first two entries."""
     last = product.ncols() - 1
@@ -479,22 +458,31 @@ def convergent_of(product: fmpz_mat, depth: int) -> Convergent:
 
 class TrajectoryLimit(ExactLimit):
     """A trajectory's convergents behind the exact estimates and checks of
-    kernels.exact and kernels.identify (the interface of ExactLimit)."""
+    kernels.exact and kernels.identify (the interface of ExactLimit).
+
+    Every product W_d it computed is kept, so asking for a depth below the deepest one
+    walks on from the nearest product below it, not from the start."""
 
     def __init__(self, matrix: TrajectoryMatrix) -> None:
         self.matrix = matrix
-        self._walk = TrajectoryWalk(matrix)  # type: ignore[assignment]
+        k = matrix.dimension
+        self._products = {0: fmpz_mat(k, k, [int(i == j) for i in range(k) for j in range(k)])}
         self._known: dict[int, Convergent] = {}
 
+    def product(self, depth: int) -> fmpz_mat:
+        """W_depth = T(0)···T(depth − 1)."""
+        if depth not in self._products:
+            below = max(d for d in self._products if d < depth)
+            self._products[depth] = self._products[below] * segment_product(
+                self.matrix, below, depth
+            )
+        return self._products[depth]
+
     def convergent(self, depth: int) -> Convergent:
+        if depth < 1:
+            raise ValueError(f"a trajectory convergent needs depth >= 1, not {depth}")
         if depth not in self._known:
-            walk: TrajectoryWalk = self._walk  # type: ignore[assignment]
-            if depth < 1:
-                raise ValueError(f"a trajectory convergent needs depth >= 1, not {depth}")
-            if depth - 1 < walk.depth:
-                walk = self._walk = TrajectoryWalk(self.matrix)  # type: ignore[assignment]
-            self._known[depth - 1] = convergent_of(walk.at(depth - 1), depth - 1)
-            self._known[depth] = convergent_of(walk.at(depth), depth)
+            self._known[depth] = convergent_of(self.product(depth), depth)
         return self._known[depth]
 
 

@@ -1,8 +1,8 @@
 """Trajectories of a conservative matrix field, one task's worth: each walked exactly to the
 spec's depth (kernels.cmf), measured (limit, δ, digits per step), identified over the
-spec's constants and, when the field is 2×2 and the formula verified, restated as a
-conjecture about its equivalent PCF (kind cmf_trajectory), so the families stage can
-relate it to PCF conjectures and to the formula library.
+spec's constants. A verified formula becomes a conjecture of kind cmf_trajectory: for a
+2×2 field about its equivalent PCF (so the families stage can relate it to PCF
+conjectures and to the formula library), for a larger field about the trajectory itself.
 
 Identification is the PCF rules on the trajectory's own convergents (kernels.identify):
 the Möbius lookup and the algebraic test from the limit estimate, then PSLQ over
@@ -112,6 +112,9 @@ def _trajectory(
     if pcf is not None:
         row["pcf_a_coeffs"], row["pcf_b_coeffs"] = trimmed(pcf[0]), trimmed(pcf[1])
     limit = TrajectoryLimit(matrix)
+    limit.convergent(max(depth // 2, 1))  # N/2 first: the estimate's depths walk on from it
+    with mpmath.workdps(check_precision(spec.identify.verify_digits)):
+        estimate = limit.estimate(depth)
     metrics = trajectory_metrics(limit, depth)
     row.update(
         delta_naive=metrics.delta_naive,
@@ -121,12 +124,10 @@ def _trajectory(
     )
     if metrics.limit is None:
         return row, None
+    row.update(limit=float(estimate.value), digits=round(estimate.digits, 2), method="exact")
     # identification walks deeper than the depth: never past a singular point
     deepest = matrix.singular_before(spec.identify.max_exact_depth + 1)
     max_depth = spec.identify.max_exact_depth if deepest is None else deepest - 1
-    with mpmath.workdps(check_precision(spec.identify.verify_digits)):
-        estimate = limit.estimate(depth)
-    row.update(limit=float(estimate.value), digits=round(estimate.digits, 2), method="exact")
     found = identified(limit, estimate, spec, table, max_depth)
     if found is None:
         return row, None
@@ -138,9 +139,15 @@ def _trajectory(
         digits=round(found.digits, 2),
         status="verified" if found.verified else "numerical",
     )
-    if not found.verified or pcf is None:
+    if not found.verified:
         return row, None
-    conjecture = _pcf_conjecture(spec, pcf, table, run_id)
+    if matrix.dimension > 2:  # no PCF: the conjecture states the trajectory's own limit
+        conjecture = _conjecture_row(spec, subject, None, found, row["trajectory_id"], run_id)
+        row["conjecture_id"] = conjecture["conjecture_id"]
+        return row, conjecture
+    if pcf is None:
+        return row, None
+    conjecture = _pcf_conjecture(spec, pcf, row["trajectory_id"], table, run_id)
     if conjecture is not None:
         row["conjecture_id"] = conjecture["conjecture_id"]
     return row, conjecture
@@ -180,10 +187,12 @@ def identified(
 def _pcf_conjecture(
     spec: CmfSpec,
     pcf: tuple[list[int], list[int]],
+    trajectory: str,
     table: MobiusTable,
     run_id: str,
 ) -> Row | None:
-    """The verified trajectory's equivalent PCF, identified from its own walk."""
+    """The verified trajectory's equivalent PCF, identified from its own walk. Its id
+    covers the trajectory too: two trajectories with one PCF state it twice, each once."""
     a, b = trimmed(pcf[0]), trimmed(pcf[1])
     exact = ExactLimit(a, b)
     with mpmath.workdps(check_precision(spec.identify.verify_digits)):
@@ -191,10 +200,22 @@ def _pcf_conjecture(
     found = identified(exact, estimate, spec, table, spec.identify.max_exact_depth)
     if found is None or not found.verified:
         return None
-    subject = pcf_text(a, b)
+    return _conjecture_row(spec, pcf_text(a, b), (a, b), found, trajectory, run_id)
+
+
+def _conjecture_row(
+    spec: CmfSpec,
+    subject: str,
+    pcf: tuple[list[int], list[int]] | None,
+    found: Identification,
+    trajectory: str,
+    run_id: str,
+) -> Row:
+    """A cmf_trajectory conjecture: about a PCF (2×2 fields) or the trajectory itself."""
+    extra = {} if pcf is None else {"pcf_id": pcf_id(*pcf), "a_coeffs": pcf[0], "b_coeffs": pcf[1]}
     return conjecture_row(
         kind=ConjectureKind.CMF_TRAJECTORY,
-        identity=[subject, ",".join(found.basis), ",".join(map(str, found.relation))],
+        identity=[trajectory, subject, ",".join(found.basis), ",".join(map(str, found.relation))],
         detector=f"cmf:{found.detector}",
         run_id=run_id,
         subject=subject,
@@ -204,10 +225,8 @@ def _pcf_conjecture(
         digits=round(found.digits, 2),
         status="verified",
         exact_depth=found.exact_depth,
-        pcf_id=pcf_id(a, b),
         space=spec.label,
-        a_coeffs=a,
-        b_coeffs=b,
+        **extra,
         pslq_confirmed=found.pslq_confirmed,
         method=found.method,
         basis_kind=found.basis_kind,

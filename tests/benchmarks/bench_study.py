@@ -47,12 +47,15 @@ def run_study(spec: Path, catalog: Path) -> tuple[float, dict[str, int]]:
     )
     flow = psutil.Process(process.pid)
     peaks = {"total": 0, "flow": 0, "workers": 0, "server": 0}
+    cpu: dict[int, tuple[str, float]] = {}  # pid -> (role, CPU seconds last seen)
     while process.poll() is None:
         try:
             usage = {"flow": flow.memory_info().rss, "workers": 0, "server": 0}
+            cpu[flow.pid] = ("flow", sum(flow.cpu_times()[:2]))
             for child in flow.children(recursive=True):
                 role = "server" if "server" in " ".join(child.cmdline()) else "workers"
                 usage[role] += child.memory_info().rss
+                cpu[child.pid] = (role, sum(child.cpu_times()[:2]))
         except psutil.Error:
             continue
         for role, value in usage.items():
@@ -61,6 +64,8 @@ def run_study(spec: Path, catalog: Path) -> tuple[float, dict[str, int]]:
         time.sleep(0.5)
     if process.returncode != 0:
         raise SystemExit(f"the run failed with exit status {process.returncode}")
+    for role, seconds in cpu.values():  # CPU seconds by role, as last seen (the last 0.5 s missed)
+        peaks[f"cpu_s_{role}"] = peaks.get(f"cpu_s_{role}", 0) + int(seconds)
     return time.perf_counter() - start, peaks
 
 
@@ -194,6 +199,7 @@ def main() -> None:
         "peak_rss_gib_by_role": {
             k: round(peaks[k] / gib, 3) for k in ("flow", "workers", "server")
         },
+        "cpu_s_by_role": {k[6:]: v for k, v in peaks.items() if k.startswith("cpu_s_")},
         "cores": os.cpu_count(),
         "pcfs": spec.space_size,
         "grid_cell": grid,

@@ -35,4 +35,11 @@ def test_each_family_plans_a_small_spec_without_prefect(tmp_path: Path) -> None:
     assert sum(map(len, groups)) > 0 and all(len(shard) <= esma.shard_size for shard in groups)
     assert family_of(sequences).load_plan()(sequences, catalog) == []  # nothing ingested
     assert family_of(pcf).describe(pcf) == "9 PCFs, depth 100"
+    cmf = parse_spec(
+        "name: c\nfamily: cmf\ncmf: zeta3\ndirections: {box: 2}\nstart: [1, 1]\n"
+        "constants: [zeta3]\nshard_size: 4\n",
+        source="c",
+    )
+    planned = family_of(cmf).load_plan()(cmf)
+    assert sum(map(len, planned)) == 11 and all(len(shard) <= 4 for shard in planned)
     assert callable(family_of(esma).load_flow())

@@ -238,3 +238,52 @@ def test_deep_limit_is_a_budget_left_out_of_the_hash_at_its_default() -> None:
         assert spec.spec_hash != plain.spec_hash
     with pytest.raises(SpecError, match=r"identify\.deep_limit: Input should be greater than"):
         parse_spec(GOOD + "identify: {deep_limit: -1}\n", source="bad.yaml")
+
+
+CMF = """name: c
+family: cmf
+cmf: zeta3
+directions: {box: 1}
+start: [1, 1]
+constants: [zeta3]
+"""
+
+
+def test_a_box_of_directions_is_every_primitive_vector_with_a_positive_entry() -> None:
+    one = parse_spec(CMF, source="c").planned_directions()
+    assert sorted(one) == sorted([(1, 0), (0, 1), (1, 1), (1, -1), (-1, 1)])
+    two = parse_spec(CMF.replace("box: 1", "box: 2"), source="c")
+    listed = [
+        (1, 0), (0, 1), (1, 1), (1, -1), (-1, 1),
+        (1, 2), (2, 1), (1, -2), (-2, 1), (2, -1), (-1, 2),
+    ]  # fmt: skip
+    assert sorted(two.planned_directions()) == sorted(listed) and two.size == 11
+    assert two.planned_directions()[0] == (1, 0)  # shortest first
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("cmf: zeta3", "cmf: zeta3\nmatrices: {x: [[1]]}"), "exactly one of cmf"),
+        (("cmf: zeta3\n", ""), "exactly one of cmf"),
+        (
+            ("directions: {box: 1}", "directions: {box: 1}\ntrajectories: [[1, 1]]"),
+            "exactly one of trajectories",
+        ),
+        (("directions: {box: 1}", "trajectories: [[1, 1], [1, 1]]"), "twice"),
+        (("directions: {box: 1}", "trajectories: [[0, 0]]"), "does not move"),
+        (("directions: {box: 1}", "trajectories: [[1, 1, 1]]"), "has 3 entries for 2 axes"),
+        (("directions: {box: 1}", "directions: {box: 0}"), "greater than or equal to 1"),
+        (("start: [1, 1]", "start: [1, 1.5]"), "start"),
+    ],
+)
+def test_bad_cmf_specs_are_refused_naming_the_problem(change, message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        parse_spec(CMF.replace(*change), source="c")
+
+
+def test_a_cmf_spec_hash_names_its_user_field() -> None:
+    text = CMF.replace("cmf: zeta3", 'matrices: {x: [[0, "x"], [1, 1]], y: [[1, 0], [0, 1]]}')
+    spec = parse_spec(text, source="c")
+    other = parse_spec(text.replace('"x"]', '"x + 1"]'), source="c")
+    assert spec.field_name.startswith("c-") and spec.field_name != other.field_name
