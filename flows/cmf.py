@@ -18,6 +18,7 @@ from prefect.cache_policies import NO_CACHE
 
 from conjectura.catalog import queries
 from conjectura.catalog.store import Catalog
+from conjectura.flows import faults
 from conjectura.flows.runs import (
     DEFAULT_IN_FLIGHT,
     TASK_RETRIES,
@@ -81,6 +82,7 @@ def cmf_shard(
     catalog.commit(
         TableKind.CONJECTURES, columns_of(conjectures, CONJECTURES), partition=_CMF, key=key
     )
+    faults.inject("cmf", index, "between_commits")
     catalog.commit(
         TableKind.TRAJECTORIES,
         columns_of(trajectories, TRAJECTORIES),

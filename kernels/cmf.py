@@ -481,7 +481,9 @@ class TrajectoryLimit(ExactLimit):
     def convergent(self, depth: int) -> Convergent:
         if depth < 1:
             raise ValueError(f"a trajectory convergent needs depth >= 1, not {depth}")
-        if depth not in self._known:
+        if depth not in self._known:  # with the one before, as ExactLimit's estimates expect
+            if depth > 1:
+                self._known[depth - 1] = convergent_of(self.product(depth - 1), depth - 1)
             self._known[depth] = convergent_of(self.product(depth), depth)
         return self._known[depth]
 

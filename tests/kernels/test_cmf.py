@@ -85,6 +85,20 @@ def test_the_zeta3_diagonal_is_aperys_recurrence_with_its_delta() -> None:
     assert metrics.digits_per_step == pytest.approx(3.06, abs=0.05)  # log10 (1+√2)^4
 
 
+def test_delta_agrees_with_200_digit_arithmetic_on_a_slow_trajectory() -> None:
+    """FR δ from the exact convergents against an independent computation at 200 digits."""
+    from flint import fmpz
+
+    limit = TrajectoryLimit(trajectory_matrix(library_field("zeta3"), [0, 1], [1, 1]))
+    metrics = trajectory_metrics(limit, 400)
+    half, last = limit.convergent(200), limit.convergent(400)
+    with mpmath.workdps(200):
+        error = abs(mpmath.mpf(int(last.p)) / int(last.q) - mpmath.mpf(int(half.p)) / int(half.q))
+        reduced = abs(int(half.q)) // int(fmpz.gcd(half.p, half.q))
+        expected = float(-1 - mpmath.log(error) / mpmath.log(reduced))
+    assert metrics.delta_fr == pytest.approx(expected, abs=1e-12)
+
+
 def test_the_trajectory_matrix_does_not_depend_on_the_order_of_the_axes() -> None:
     """Conservative: the product along x then y equals y then x (the axes swapped)."""
     xy = field_from_text("xy", {"x": ZETA3_X, "y": ZETA3_Y})
@@ -129,11 +143,15 @@ def test_singular_points_are_found_before_the_walk() -> None:
 
 
 def test_a_larger_field_walks_and_has_no_pcf() -> None:
+    """3F2 at z = −1: where a_i = b_j − 1 a step's determinant vanishes (its contiguity
+    relation degenerates), so the start keeps a_i and b_j − 1 apart along the diagonal."""
     field = library_field("hyp3f2")
-    matrix = trajectory_matrix(field, [1, 1, 1, 1, 1], [1, 1, 1, 2, 2])
+    matrix = trajectory_matrix(field, [1, 1, 1, 1, 1], [1, 1, 1, 3, 3])  # a_i ≠ b_j − 1
     assert matrix.dimension == 3 and equivalent_pcf(matrix) is None
     metrics = trajectory_metrics(TrajectoryLimit(matrix), 400)
     assert metrics.reason is None and metrics.limit is not None
+    with pytest.raises(FieldError, match="vanishes identically"):  # a1 = b1 − 1 all along
+        trajectory_matrix(field, [1, 0, 0, 1, 0], [1, 1, 1, 2, 2])
 
 
 def test_trajectory_limits_serve_the_exact_estimates() -> None:

@@ -76,6 +76,8 @@ def test_trajectory_matrices_limits_and_delta_agree_with_ramanujantools(
         assert sympy.Rational(int(metrics.limit.p), int(metrics.limit.q)) == full.as_rational()
         their_delta = float(half.delta(full.as_float()))
         if metrics.delta_fr is not None:
-            assert metrics.delta_fr == pytest.approx(their_delta, abs=1e-9), direction
+            # theirs subtracts L and p/q in 15-digit floats: on a slow trajectory that costs
+            # it up to 1e-8 (ours is checked against 200-digit arithmetic in test_cmf)
+            assert metrics.delta_fr == pytest.approx(their_delta, abs=1e-7), direction
         compared += 1
     assert compared >= 3

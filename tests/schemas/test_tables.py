@@ -25,7 +25,8 @@ def test_every_table_kind_names_its_table() -> None:
     for kind, table in TABLES.items():
         assert table.name == kind and TABLES[kind.value] is table and table_of(kind.value) is table
     assert {k.value for k in TableKind} == {
-        "pcf", "conjectures", "constants", "runs", "clusters", "sequences", "families"
+        "pcf", "conjectures", "constants", "runs", "clusters", "sequences", "families",
+        "trajectories",
     }  # fmt: skip
     assert f"{TableKind.RUNS}" == "runs" and table_of(RUNS) is RUNS
     with pytest.raises(KeyError, match="no table 'run'"):
@@ -34,7 +35,7 @@ def test_every_table_kind_names_its_table() -> None:
 
 def test_conjecture_kinds_are_the_values_of_the_kind_partition() -> None:
     assert [k.value for k in ConjectureKind] == [
-        "pcf_limit", "esma_cf", "recurrence", "sequence_limit"
+        "pcf_limit", "esma_cf", "recurrence", "sequence_limit", "cmf_trajectory"
     ]  # fmt: skip
     assert CONJECTURES.partition_by == ("kind",)
     assert ConjectureKind("esma_cf") is ConjectureKind.ESMA_CF
