@@ -11,6 +11,7 @@ $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11)"; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -c requirements.lock -e ".[test,clusters,bench]"
+	$(BIN)/python -m conjectura.kernels.warmup
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -128,6 +128,34 @@ def integer_polynomial(x: float, digits: float, degree: int, bound: int) -> list
     return _factor_vanishing_at(coefficients, x)
 
 
+def may_have_small_polynomial(
+    x: np.ndarray, digits: np.ndarray, degree: int, bound: int
+) -> np.ndarray:
+    """For each limit, whether an integer polynomial of degree <= ``degree`` (and >= 1) with
+    |coefficients| <= ``bound`` vanishes there to the precision :func:`integer_polynomial`
+    asks, loosened tenfold: where this is False, integer_polynomial returns None, so the
+    LLL need not run. By brute force over (c1, c2), c0 the nearest integer, for degree
+    <= 2 (625 pairs at bound 12, vectorized over a shard); True throughout above that."""
+    x = np.asarray(x, float)
+    if degree > 2:
+        return np.ones(x.shape, bool)
+    usable = np.minimum(np.asarray(digits, float), 15.0) - 1.0
+    tolerance = 10.0 * 10.0 ** (-(usable - 1.0)) + 1e-15
+    found = np.zeros(x.shape, bool)
+    c = np.arange(-bound, bound + 1, dtype=float)
+    squares = x * x
+    for c2 in c if degree == 2 else [0.0]:
+        t2 = c2 * squares
+        t1 = np.outer(x, c)  # every c1 at once
+        c0 = -np.round(t1 + t2[:, None])
+        residual = np.abs(c0 + t1 + t2[:, None])
+        size = np.abs(c0) + np.abs(t1) + np.abs(t2)[:, None]
+        nonconstant = (c != 0)[None, :] | (c2 != 0)
+        hits = (np.abs(c0) <= bound) & nonconstant & (residual <= tolerance[:, None] * size)
+        found |= hits.any(axis=1)
+    return found & (usable >= 4)
+
+
 def _factor_vanishing_at(coefficients: list[int], x: float) -> list[int]:
     """The irreducible factor (primitive, positive leading coefficient) nearest to a root
     at x: LLL may return a multiple of the minimal polynomial, such as x·(x² − 3x − 3)."""

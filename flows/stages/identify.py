@@ -22,12 +22,14 @@ import polars as pl
 from conjectura.flows.stages.rows import Row, conjecture_row
 from conjectura.kernels import constants as library
 from conjectura.kernels.acceleration import converges_slowly
+from conjectura.kernels.dynamics import terminating_depth
 from conjectura.kernels.identify import (
     Identification,
     MobiusTable,
     accelerated_screen,
     identify_accelerated,
     identify_limit,
+    may_have_small_polynomial,
     mobius_table,
     settles_slowly,
 )
@@ -43,20 +45,33 @@ def identified_rows(
     settings = spec.identify
     converged = screened.filter(pl.col("status") == "converged")
     table = _mobius_table(tuple(spec.constants), settings.mobius_bound, _frozen(expansions))
+    algebraic = may_have_small_polynomial(
+        converged["limit"].to_numpy(),
+        converged["digits"].to_numpy(),
+        settings.algebraic_degree,
+        settings.algebraic_bound,
+    )
     found = []
-    for row in converged.iter_rows(named=True):
-        identification = identify_row(row, settings, table)
+    for row, maybe_algebraic in zip(converged.iter_rows(named=True), algebraic, strict=True):
+        if terminating_depth(row["b_coeffs"], settings.max_exact_depth) is not None:
+            continue  # b(k) = 0: the fraction stops, its value is rational
+        identification = identify_row(row, settings, table, screened_algebraic=maybe_algebraic)
         if identification is not None:
             found.append(pcf_conjecture_row(spec, row, identification, run_id))
     return found
 
 
 def identify_row(
-    row: Mapping[str, Any], settings: IdentifySettings, table: MobiusTable
+    row: Mapping[str, Any],
+    settings: IdentifySettings,
+    table: MobiusTable,
+    *,
+    screened_algebraic: bool = True,
 ) -> Identification | None:
     """One converged PCF: through acceleration when it converges slowly, else (or when the
     acceleration has no estimate with lookup_digits) exactly from its screened limit, if
-    that has lookup_digits."""
+    that has lookup_digits. ``screened_algebraic`` False: no small polynomial vanishes at
+    the screened limit (may_have_small_polynomial), so its algebraic test is skipped."""
     a, b = row["a_coeffs"], row["b_coeffs"]
     screened_enough = row["digits"] >= settings.lookup_digits
     depth = settings.max_exact_depth
@@ -83,7 +98,7 @@ def identify_row(
         row["limit"],
         row["digits"],
         table=table,
-        algebraic_degree=settings.algebraic_degree,
+        algebraic_degree=settings.algebraic_degree if screened_algebraic else 0,
         algebraic_bound=settings.algebraic_bound,
         verify_digits=settings.verify_digits,
         max_exact_depth=depth,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import mpmath
@@ -431,3 +432,26 @@ def test_settles_slowly_tells_slow_walks_from_fast_and_diverging_ones() -> None:
     assert settles_slowly(*BROUNCKER, below=10, max_depth=32768)
     assert not settles_slowly([1, 2], [0, 0, 1], below=10, max_depth=32768)  # 4/pi, fast
     assert not settles_slowly([1], [-1], below=10, max_depth=32768)  # complex roots: no limit
+
+
+def test_the_small_polynomial_prefilter_never_hides_one_the_lll_finds() -> None:
+    """Wherever integer_polynomial finds a polynomial (degree <= 2, |c| <= 12), the
+    vectorized prefilter says one may exist; on plain random limits it mostly says none."""
+    import random
+
+    from conjectura.kernels.identify import integer_polynomial, may_have_small_polynomial
+
+    rng = random.Random(5)
+    values = [rng.uniform(-20, 20) for _ in range(400)]
+    values += [
+        (p + q * math.sqrt(d)) / r
+        for p, q, d, r in [(1, 1, 3, 1), (-2, 1, 5, 3), (3, -2, 2, 1), (7, 1, 13, 2), (0, 1, 7, 4)]
+    ]
+    values += [p / q for p, q in [(3, 7), (-11, 12), (5, 1), (1, 9)]]
+    digits = [15.0] * len(values)
+    mask = may_have_small_polynomial(np.array(values), np.array(digits), 2, 12)
+    found = [integer_polynomial(x, 15.0, 2, 12) is not None for x in values]
+    assert all(m for m, f in zip(mask, found, strict=True) if f)
+    assert sum(found) >= 8 and mask[:400].sum() <= 8  # sqrt(7)/4 needs 16x^2 - 7: past 12
+    assert may_have_small_polynomial(np.array([0.5]), np.array([3.0]), 2, 12).tolist() == [False]
+    assert may_have_small_polynomial(np.array([0.1234]), np.array([15.0]), 4, 12).tolist() == [True]
