@@ -429,8 +429,11 @@ def recheck_row(
     kind = row["kind"]
     if kind == "recurrence":
         return _recurrence(row, sequence, base)
-    if kind not in ("pcf_limit", "esma_cf", "sequence_limit"):
+    if kind not in ("pcf_limit", "esma_cf", "sequence_limit", "cmf_trajectory"):
         return Recheck(**base, verdict=Verdict.UNCONFIRMABLE, reason=f"unknown kind {kind}")
+    if kind == "cmf_trajectory" and row.get("a_coeffs") is None:
+        # a larger field's trajectory: no PCF to walk apart from the field's own code
+        return Recheck(**base, verdict=Verdict.UNCONFIRMABLE, reason="no PCF to walk")
     basis, relation = list(row["basis"]), list(row["relation"])
     unknown = unknown_names(basis)
     if unknown:

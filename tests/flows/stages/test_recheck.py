@@ -94,6 +94,20 @@ def test_4_over_pi_is_confirmed() -> None:
     assert result.settled >= 49 and result.holds >= 49
 
 
+def test_a_cmf_trajectorys_pcf_is_rechecked_like_a_pcf_limit() -> None:
+    """Apéry's PCF from the ζ(3) field's diagonal: 6 - L·zeta3 = 0 over [1, zeta3, L, L*zeta3]."""
+    row = {
+        **pcf_row([5, 27, 51, 34], [0, 0, 0, 0, 0, 0, -1], [6, 0, 0, -1], 50),
+        "kind": "cmf_trajectory",
+        "basis": ["1", "zeta3", "L", "L*zeta3"],
+    }
+    assert recheck_row(row).verdict is Verdict.CONFIRMED
+    wrong = {**row, "relation": [5, 0, 0, -1]}
+    assert recheck_row(wrong).verdict is Verdict.FALSE
+    larger = {**row, "a_coeffs": None, "b_coeffs": None}  # a 3x3 field's trajectory
+    assert recheck_row(larger).verdict is Verdict.UNCONFIRMABLE
+
+
 def test_a_wrong_relation_on_a_settled_estimate_is_false() -> None:
     result = recheck_row(pcf_row([1, 2], [0, 0, 1], [3, 0, 0, -1], 50))
     assert result.verdict is Verdict.FALSE
