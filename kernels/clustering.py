@@ -87,8 +87,18 @@ def hdbscan_labels(points: np.ndarray, min_cluster_size: int) -> np.ndarray:
 def cell_representatives(points: np.ndarray, cell: float) -> np.ndarray:
     """The mean of the points in each occupied grid cell of side ``cell``, one row per
     cell, in the order of the cells' integer coordinates."""
-    keys = np.floor(points / cell).astype(np.int64)
-    _, cell_of_point = np.unique(keys, axis=0, return_inverse=True)
+    # One int64 key per cell, x-major like the pair (x, y): np.unique over rows of a 2-D
+    # array costs about 2.5 times the memory (160 MB on a 1.5M-point study plane).
+    kx = np.floor(points[:, 0] / cell).astype(np.int64)
+    ky = np.floor(points[:, 1] / cell).astype(np.int64)
+    kx -= kx.min()
+    ky -= ky.min()
+    span = int(ky.max()) + 1
+    if int(kx.max()) < np.iinfo(np.int64).max // span:
+        _, cell_of_point = np.unique(kx * span + ky, return_inverse=True)
+    else:  # coordinates too far apart for one key: rows of (x, y)
+        keys = np.column_stack([kx, ky])
+        _, cell_of_point = np.unique(keys, axis=0, return_inverse=True)
     cell_of_point = cell_of_point.ravel()  # numpy 2 keeps the axis on return_inverse
     counts = np.bincount(cell_of_point)
     return np.column_stack(
