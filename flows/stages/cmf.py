@@ -125,9 +125,11 @@ def _trajectory(
     if metrics.limit is None:
         return row, None
     row.update(limit=float(estimate.value), digits=round(estimate.digits, 2), method="exact")
-    # identification walks deeper than the depth: never past a singular point
-    deepest = matrix.singular_before(spec.identify.max_exact_depth + 1)
-    max_depth = spec.identify.max_exact_depth if deepest is None else deepest - 1
+    # identification walks deeper than the depth (its confirmation twice as deep as a
+    # check): never past a singular point
+    most = spec.identify.max_exact_depth
+    deepest = matrix.singular_before(2 * most + 1)
+    max_depth = most if deepest is None else min(most, (deepest - 1) // 2)
     found = identified(limit, estimate, spec, table, max_depth)
     if found is None:
         return row, None
