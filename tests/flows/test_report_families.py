@@ -141,9 +141,13 @@ def built(tmp_path_factory) -> Path:
 
 def test_every_page_links_the_families_page(built: Path) -> None:
     pages = sorted(built.glob("*.html"))
-    assert {p.name for p in pages} == {"index.html", "conjectures-001.html", "families.html"}
+    assert {p.name for p in pages} == {
+        "index.html", "conjectures-001.html", "families.html", "fields.html"
+    }  # fmt: skip
     for page in pages:
         assert "href='families.html'" in page.read_text(), page.name
+        assert "href='fields.html'" in page.read_text(), page.name
+    assert "no trajectories" in (built / "fields.html").read_text()  # a catalog without fields
 
 
 def test_families_page_holds_mathml_and_folded_members_and_nothing_to_fetch(built: Path) -> None:
