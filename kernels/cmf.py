@@ -306,9 +306,6 @@ class TrajectoryMatrix:
             [[sum(c * n**k for k, c in enumerate(entry)) for entry in row] for row in self.entries]
         )
 
-    def polynomials(self) -> _PolyMatrix:
-        return [[fmpz_poly(list(entry)) for entry in row] for row in self.entries]
-
 
 def trajectory_matrix(
     field: Field, direction: Sequence[int], start: Sequence[int]
